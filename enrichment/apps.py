@@ -1,0 +1,11 @@
+"""App configuration."""
+
+from django.apps import AppConfig
+
+
+class EnrichmentConfig(AppConfig):
+    """The enrichment app."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "enrichment"
+    verbose_name = "Enrichment"

@@ -1,0 +1,171 @@
+"""Read track lists (CSV or JSON lines) and upsert them idempotently."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, EnrichmentStatus, Track
+
+COLUMNS = ("artist_name", "track_title", "track_id", "spotify_id", "isrc")
+MAX_TEXT = 500
+
+
+class RowError(ValueError):
+    """A row that cannot be imported, with the field at fault."""
+
+    def __init__(self, line: int, field_name: str, message: str) -> None:
+        super().__init__(f"line {line}: {field_name}: {message}")
+        self.line = line
+        self.field_name = field_name
+
+
+@dataclass(frozen=True)
+class TrackRow:
+    """One validated input row."""
+
+    line: int
+    artist_name: str
+    title: str
+    track_id: uuid.UUID | None = None
+    spotify_id: str | None = None
+    isrc: str | None = None
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+    """Yield (line number, raw mapping or the error that line has) from CSV or JSON lines."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = handle.read(1)
+        handle.seek(0)
+        if first in "{[":
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield number, _json_object(number, line)
+            return
+        reader = csv.DictReader(handle)
+        missing = {"artist_name", "track_title"} - set(reader.fieldnames or [])
+        if missing:
+            raise RowError(1, ",".join(sorted(missing)), "required column missing from header")
+        for row in reader:
+            yield reader.line_num, row
+
+
+def _json_object(number: int, line: str) -> dict[str, Any] | RowError:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as error:
+        return RowError(number, "line", f"invalid JSON ({error.msg})")
+    if not isinstance(value, dict):
+        return RowError(number, "line", "each JSON line must be an object")
+    return value
+
+
+def validate_row(number: int, raw: dict[str, Any]) -> TrackRow:
+    """Check one raw row and return it typed, or raise RowError naming the field."""
+    unknown = set(raw) - set(COLUMNS) - {None}
+    if unknown:
+        raise RowError(number, ",".join(sorted(map(str, unknown))), "unknown column")
+    artist = _text(number, raw, "artist_name", required=True)
+    title = _text(number, raw, "track_title", required=True)
+    track_id = _text(number, raw, "track_id")
+    spotify_id = _text(number, raw, "spotify_id")
+    isrc = (_text(number, raw, "isrc") or "").replace("-", "").upper() or None
+    if isrc and not re.match(ISRC_REGEX, isrc):
+        raise RowError(number, "isrc", f"{isrc!r} is not an ISRC (CC-XXX-YY-NNNNN)")
+    if spotify_id and not re.match(SPOTIFY_ID_REGEX, spotify_id):
+        raise RowError(number, "spotify_id", f"{spotify_id!r} is not a 22-character Spotify id")
+    try:
+        parsed_id = uuid.UUID(track_id) if track_id else None
+    except ValueError as error:
+        raise RowError(number, "track_id", f"{track_id!r} is not a UUID") from error
+    return TrackRow(number, str(artist), str(title), parsed_id, spotify_id, isrc)
+
+
+def _text(number: int, raw: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = raw.get(name)
+    if value is not None and not isinstance(value, str):
+        raise RowError(number, name, "must be a string")
+    value = (value or "").strip()
+    if required and not value:
+        raise RowError(number, name, "is required")
+    if len(value) > MAX_TEXT:
+        raise RowError(number, name, f"longer than {MAX_TEXT} characters")
+    return value or None
+
+
+def find_existing(row: TrackRow) -> Track | None:
+    """The track this row describes, matched by id, ISRC, Spotify id, then artist + title."""
+    lookups: list[dict[str, Any]] = []
+    if row.track_id:
+        lookups.append({"id": row.track_id})
+    if row.isrc:
+        lookups.append({"isrc": row.isrc})
+    if row.spotify_id:
+        lookups.append({"spotify_id": row.spotify_id})
+    lookups.append({"artist_name": row.artist_name, "title": row.title})
+    for lookup in lookups:
+        track = Track.objects.filter(**lookup).first()
+        if track is not None:
+            return track
+    return None
+
+
+def upsert(row: TrackRow) -> str:
+    """Create or fill in one track; returns "created", "updated" or "unchanged"."""
+    with transaction.atomic():
+        track = find_existing(row)
+        if track is None:
+            track = Track.objects.create(
+                id=row.track_id or uuid.uuid4(),
+                artist_name=row.artist_name,
+                title=row.title,
+                spotify_id=row.spotify_id,
+                isrc=row.isrc,
+            )
+            EnrichmentStatus.objects.create(track=track)
+            return "created"
+        # Identifiers only fill gaps: an import never overwrites what enrichment or a curator set.
+        changed = [
+            name
+            for name in ("spotify_id", "isrc")
+            if getattr(row, name) and not getattr(track, name)
+        ]
+        for name in changed:
+            setattr(track, name, getattr(row, name))
+        if changed:
+            track.save(update_fields=[*changed, "updated_at"])
+        EnrichmentStatus.objects.get_or_create(track=track)
+        return "updated" if changed else "unchanged"
+
+
+def import_rows(rows: Iterable[tuple[int, dict[str, Any] | RowError]]) -> ImportReport:
+    """Validate and upsert every row; invalid rows are reported, never silently dropped."""
+    report = ImportReport()
+    for number, raw in rows:
+        try:
+            if isinstance(raw, RowError):
+                raise raw
+            outcome = upsert(validate_row(number, raw))
+        except RowError as error:
+            report.errors.append(error)
+            continue
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    return report

@@ -1,0 +1,313 @@
+"""Tracks, their enrichment status, the API response cache, and shared limiter/breaker state."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
+
+CAMELOT_REGEX = r"^(1[0-2]|[1-9])[AB]$"
+OPEN_KEY_REGEX = r"^(1[0-2]|[1-9])[dm]$"
+ISRC_REGEX = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
+SPOTIFY_ID_REGEX = r"^[0-9A-Za-z]{22}$"
+
+# Audio features Spotify reports on a 0..1 scale.
+UNIT_FEATURES = (
+    "energy",
+    "danceability",
+    "valence",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "speechiness",
+)
+
+
+# Every column enrichment writes; curators may lock any of them (plus artist_name/title).
+ENRICHED_FIELDS = (
+    "spotify_id",
+    "isrc",
+    "musicbrainz_id",
+    "discogs_id",
+    "deezer_id",
+    "bpm",
+    "key",
+    "key_pitch_class",
+    "key_mode",
+    "camelot_key",
+    "open_key",
+    *UNIT_FEATURES,
+    "loudness",
+    "time_signature",
+    "duration_ms",
+    "label",
+    "catalog_number",
+    "release_date",
+    "release_date_precision",
+    "release_country",
+    "spotify_popularity",
+    "lastfm_playcount",
+    "lastfm_listeners",
+)
+LOCKABLE_FIELDS = ("artist_name", "title", *ENRICHED_FIELDS)
+
+
+def _unit_range(field: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": 1}),
+        name=f"track_{field}_0_1",
+    )
+
+
+class ReleaseDatePrecision(models.TextChoices):
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+
+
+class Track(models.Model):
+    """A recording in the catalogue with every enriched field as a typed column."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    artist_name = models.CharField(max_length=500)
+    title = models.CharField(max_length=500)
+
+    # NULL, not "", means "unknown", so the regex check and lookups treat absence uniformly.
+    spotify_id = models.CharField(  # noqa: DJ001
+        max_length=22, null=True, blank=True, db_index=True
+    )
+    isrc = models.CharField(max_length=12, null=True, blank=True, unique=True)
+    musicbrainz_id = models.UUIDField(null=True, blank=True, db_index=True)
+    discogs_id = models.PositiveBigIntegerField(null=True, blank=True)
+    deezer_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    bpm = models.FloatField(null=True, blank=True)
+    key = models.CharField(max_length=16, blank=True, default="", help_text='e.g. "A minor"')
+    key_pitch_class = models.SmallIntegerField(null=True, blank=True, help_text="0 = C .. 11 = B")
+    key_mode = models.SmallIntegerField(null=True, blank=True, help_text="1 major, 0 minor")
+    camelot_key = models.CharField(max_length=3, blank=True, default="")
+    open_key = models.CharField(max_length=3, blank=True, default="")
+    energy = models.FloatField(null=True, blank=True)
+    danceability = models.FloatField(null=True, blank=True)
+    valence = models.FloatField(null=True, blank=True)
+    acousticness = models.FloatField(null=True, blank=True)
+    instrumentalness = models.FloatField(null=True, blank=True)
+    liveness = models.FloatField(null=True, blank=True)
+    speechiness = models.FloatField(null=True, blank=True)
+    loudness = models.FloatField(null=True, blank=True, help_text="dB")
+    time_signature = models.SmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    label = models.CharField(max_length=255, blank=True, default="")
+    catalog_number = models.CharField(max_length=100, blank=True, default="")
+    release_date = models.DateField(null=True, blank=True)
+    release_date_precision = models.CharField(
+        max_length=5, choices=ReleaseDatePrecision.choices, blank=True, default=""
+    )
+    release_country = models.CharField(max_length=64, blank=True, default="")
+
+    spotify_popularity = models.SmallIntegerField(null=True, blank=True)
+    lastfm_playcount = models.PositiveBigIntegerField(null=True, blank=True)
+    lastfm_listeners = models.PositiveBigIntegerField(null=True, blank=True)
+
+    # enrichment_sources, lastfm_tags, enriched_at, provenance{field: {source, fetched_at,
+    # confidence}}, review{candidates, reason} — see pipeline.py for the exact shape.
+    metadata = models.JSONField(default=dict, blank=True)
+    locked_fields = ArrayField(
+        models.CharField(max_length=64),
+        default=list,
+        blank=True,
+        help_text="Fields a curator has fixed: enrichment never overwrites them.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["artist_name", "title"]
+        indexes = [
+            models.Index(fields=["artist_name", "title"], name="track_artist_title_idx"),
+        ]
+        constraints = [
+            *(_unit_range(field) for field in UNIT_FEATURES),
+            models.CheckConstraint(
+                condition=Q(bpm__isnull=True) | Q(bpm__gt=0, bpm__lt=1000), name="track_bpm_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(key_pitch_class__isnull=True)
+                | Q(key_pitch_class__gte=0, key_pitch_class__lte=11),
+                name="track_key_pitch_class_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(key_mode__isnull=True) | Q(key_mode__in=[0, 1]), name="track_key_mode"
+            ),
+            models.CheckConstraint(
+                condition=Q(camelot_key="") | Q(camelot_key__regex=CAMELOT_REGEX),
+                name="track_camelot_key_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(open_key="") | Q(open_key__regex=OPEN_KEY_REGEX),
+                name="track_open_key_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(isrc__isnull=True) | Q(isrc__regex=ISRC_REGEX), name="track_isrc_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(spotify_id__isnull=True) | Q(spotify_id__regex=SPOTIFY_ID_REGEX),
+                name="track_spotify_id_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(spotify_popularity__isnull=True)
+                | Q(spotify_popularity__gte=0, spotify_popularity__lte=100),
+                name="track_spotify_popularity_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(time_signature__isnull=True)
+                | Q(time_signature__gte=1, time_signature__lte=16),
+                name="track_time_signature_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(loudness__isnull=True) | Q(loudness__gte=-100, loudness__lte=20),
+                name="track_loudness_range",
+            ),
+            models.CheckConstraint(
+                # A date and its precision come together or not at all.
+                condition=Q(release_date__isnull=True, release_date_precision="")
+                | Q(
+                    release_date__isnull=False, release_date_precision__in=["year", "month", "day"]
+                ),
+                name="track_release_date_precision",
+            ),
+            models.CheckConstraint(
+                condition=~Q(artist_name="") & ~Q(title=""), name="track_artist_title_present"
+            ),
+            models.CheckConstraint(
+                condition=Q(locked_fields__contained_by=list(LOCKABLE_FIELDS)),
+                name="track_locked_fields_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artist_name} - {self.title}"
+
+
+class EnrichmentStatus(models.Model):
+    """Where one track stands in enrichment: the row the periodic job and curators read."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+        PARTIAL = "partial"
+        FAILED = "failed"
+
+    track = models.OneToOneField(
+        Track, on_delete=models.CASCADE, primary_key=True, related_name="enrichment_status"
+    )
+    status = models.CharField(max_length=11, choices=Status.choices, default=Status.PENDING)
+    sources_enriched = models.PositiveSmallIntegerField(
+        default=0, help_text="How many sources returned data on the last attempt."
+    )
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    retry_count = models.PositiveSmallIntegerField(default=0)
+    error_message = models.TextField(blank=True, default="")
+    # {source: {"outcome": data|not_found|transient|error|unconfigured, "at": iso, "detail": ""}}
+    source_outcomes = models.JSONField(default=dict, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took the track (in_progress since)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "enrichment_status"
+        verbose_name_plural = "enrichment statuses"
+        indexes = [
+            # The periodic "due" selection reads each branch through its own partial index,
+            # oldest attempt first.
+            models.Index(
+                fields=["last_attempt"],
+                name="status_due_pending_idx",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["last_attempt"],
+                name="status_due_failed_idx",
+                condition=Q(status="failed", retry_count__lt=3),
+            ),
+            models.Index(
+                fields=["last_attempt"],
+                name="status_due_partial_idx",
+                condition=Q(status="partial"),
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                name="status_in_progress_idx",
+                condition=Q(status="in_progress"),
+            ),
+            models.Index(fields=["status"], name="status_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track_id}: {self.status}"
+
+
+class ApiCache(models.Model):
+    """One cached upstream response (never a secret, never a transient failure)."""
+
+    cache_key = models.CharField(max_length=128, unique=True)
+    api_source = models.CharField(max_length=32)
+    endpoint = models.CharField(max_length=500)
+    request_params = models.JSONField(default=dict, blank=True)
+    response_data = models.JSONField(null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(db_default=Now())
+    expires_at = models.DateTimeField(db_index=True)
+    hit_count = models.PositiveIntegerField(default=0)
+    last_accessed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "api_cache"
+        verbose_name = "API cache entry"
+        verbose_name_plural = "API cache"
+        indexes = [models.Index(fields=["api_source", "expires_at"], name="api_cache_source_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.api_source} {self.endpoint}"
+
+
+class RateLimitState(models.Model):
+    """Shared GCRA state of one API's rate limit, row-locked by every process that calls it."""
+
+    api = models.CharField(max_length=32, primary_key=True)
+    # Theoretical arrival time (epoch seconds) of the next request that conforms to the rate.
+    theoretical_arrival = models.FloatField(default=0.0)
+
+    class Meta:
+        db_table = "rate_limit_state"
+
+    def __str__(self) -> str:
+        return self.api
+
+
+class CircuitBreakerState(models.Model):
+    """Shared circuit-breaker state of one API, so every worker sees the same open/closed."""
+
+    class State(models.TextChoices):
+        CLOSED = "closed"
+        OPEN = "open"
+        HALF_OPEN = "half-open"
+
+    api = models.CharField(max_length=32, primary_key=True)
+    state = models.CharField(max_length=9, choices=State.choices, default=State.CLOSED)
+    failure_count = models.PositiveIntegerField(default=0)
+    success_count = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "circuit_breaker_state"
+
+    def __str__(self) -> str:
+        return f"{self.api}: {self.state}"

@@ -1,0 +1,82 @@
+"""Database settings: DATABASE_URL when set, else an embedded Postgres (pgserver) on demand."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+logger = logging.getLogger(__name__)
+
+
+def parse_database_url(url: str) -> dict[str, Any]:
+    """Turn a postgres:// URL into a Django DATABASES entry."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ValueError(
+            f"DATABASE_URL must be a postgres:// or postgresql:// URL, got scheme {parts.scheme!r}"
+        )
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    # A socket directory may be given as ?host=/path (libpq style) instead of a netloc host.
+    host = query.pop("host", None) or unquote(parts.hostname or "")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": host,
+        "PORT": str(parts.port or ""),
+        "OPTIONS": query,
+    }
+
+
+def embedded_database_url(data_dir: Path) -> str:
+    """Start (or reuse) the embedded Postgres under data_dir and return its URL."""
+    # Imported lazily: a deployment with DATABASE_URL never needs pgserver at all.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
+        import pgserver
+
+        pgdata = data_dir / "pgdata"
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        # cleanup_mode=None: the server outlives this process, so manage.py, the workers and
+        # the tests all share one running instance (started once, reused by the next caller).
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        return str(server.get_uri())
+
+
+def database_settings(environ: os._Environ[str] | dict[str, str], data_dir: Path) -> dict[str, Any]:
+    """The 'default' database: external when DATABASE_URL is set, embedded otherwise."""
+    url = environ.get("DATABASE_URL", "").strip()
+    config = parse_database_url(url or embedded_database_url(data_dir))
+    config["CONN_MAX_AGE"] = int(environ.get("CONN_MAX_AGE", "60"))
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def stop_embedded(data_dir: Path) -> bool:
+    """Stop the embedded Postgres under data_dir if it runs; True when one was stopped."""
+    pgdata = data_dir / "pgdata"
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+    # As root, pgserver runs the server as its own "pgserver" system user.
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    return True
+
+
+if __name__ == "__main__":
+    import sys
+
+    directory = Path(os.environ.get("SONGNODES_DATA_DIR") or ".songnodes").resolve()
+    if sys.argv[1:] == ["stop"]:
+        print("stopped" if stop_embedded(directory) else "not running")
+    else:
+        sys.exit("usage: python -m songnodes.database stop")

@@ -1,0 +1,177 @@
+"""Django settings, read from the environment (and `.env` when present). See .env.example."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from songnodes.database import database_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Real environment variables win over .env, so CI and docker can override anything.
+load_dotenv(BASE_DIR / ".env", override=False)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean variable ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """Read a comma-separated variable."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    """Read an integer variable."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+DATA_DIR = Path(os.environ.get("SONGNODES_DATA_DIR") or BASE_DIR / ".songnodes").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _development_secret_key() -> str:
+    """A per-checkout key kept in the data directory, so sessions survive restarts."""
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or _development_secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "procrastinate.contrib.django",
+    "enrichment",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "songnodes.urls"
+WSGI_APPLICATION = "songnodes.wsgi.application"
+ASGI_APPLICATION = "songnodes.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_settings(os.environ, DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    # Shared by every process (DRF throttles, breaker metrics): the database, not local memory.
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SongNodes Enrichment API",
+    "DESCRIPTION": "Enrich music tracks with identifiers, audio features, keys and tags.",
+    "VERSION": "1.0.0",
+}
+
+# --- Upstream sources -------------------------------------------------------------------
+# Seed rates in requests per second; every value can be overridden by <SOURCE>_RATE_LIMIT.
+SOURCE_DEFAULTS = {
+    "spotify": {"api_url": "https://api.spotify.com/v1", "rate_limit": 3.0},
+    "musicbrainz": {"api_url": "https://musicbrainz.org/ws/2", "rate_limit": 0.9},
+    "discogs": {"api_url": "https://api.discogs.com", "rate_limit": 0.9},
+    "lastfm": {"api_url": "https://ws.audioscrobbler.com/2.0/", "rate_limit": 0.5},
+    "deezer": {"api_url": "https://api.deezer.com", "rate_limit": 5.0},
+    "reccobeats": {"api_url": "https://api.reccobeats.com/v1", "rate_limit": 2.0},
+}
+SOURCES = {
+    name: {
+        "api_url": os.environ.get(f"{name.upper()}_API_URL", "").strip() or defaults["api_url"],
+        "rate_limit_raw": os.environ.get(f"{name.upper()}_RATE_LIMIT", "").strip(),
+        "default_rate_limit": defaults["rate_limit"],
+    }
+    for name, defaults in SOURCE_DEFAULTS.items()
+}
+SPOTIFY_AUTH_URL = (
+    os.environ.get("SPOTIFY_AUTH_URL", "").strip() or "https://accounts.spotify.com/api/token"
+)
+SPOTIFY_CLIENT_ID = os.environ.get("SPOTIFY_CLIENT_ID", "").strip()
+SPOTIFY_CLIENT_SECRET = os.environ.get("SPOTIFY_CLIENT_SECRET", "").strip()
+MUSICBRAINZ_USER_AGENT = os.environ.get("MUSICBRAINZ_USER_AGENT", "").strip()
+DISCOGS_TOKEN = os.environ.get("DISCOGS_TOKEN", "").strip()
+LASTFM_API_KEY = os.environ.get("LASTFM_API_KEY", "").strip()
+# Accepted for compatibility with the original service; Beatport has no public API we use.
+BEATPORT_API_KEY = os.environ.get("BEATPORT_API_KEY", "").strip()
+HTTP_CACHE = os.environ.get("HTTP_CACHE", "db").strip() or "db"
+# Longest a caller waits for a rate-limit token before the call counts as a transient error.
+RATE_LIMIT_MAX_WAIT = float(os.environ.get("RATE_LIMIT_MAX_WAIT", "") or 30.0)
+HTTP_TIMEOUT = float(os.environ.get("HTTP_TIMEOUT", "") or 15.0)
+
+# --- Jobs ---------------------------------------------------------------------------------
+ENRICH_BATCH_SIZE = env_int("ENRICH_BATCH_SIZE", 100)
+ENRICH_MAX_BATCH_REQUEST = env_int("ENRICH_MAX_BATCH_REQUEST", 1000)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"pgserver": {"level": "WARNING"}},
+}
