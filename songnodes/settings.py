@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -140,7 +141,7 @@ SOURCE_DEFAULTS = {
     "deezer": {"api_url": "https://api.deezer.com", "rate_limit": 5.0},
     "reccobeats": {"api_url": "https://api.reccobeats.com/v1", "rate_limit": 2.0},
 }
-SOURCES = {
+SOURCES: dict[str, dict[str, Any]] = {
     name: {
         "api_url": os.environ.get(f"{name.upper()}_API_URL", "").strip() or defaults["api_url"],
         "rate_limit_raw": os.environ.get(f"{name.upper()}_RATE_LIMIT", "").strip(),

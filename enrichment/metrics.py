@@ -1,0 +1,42 @@
+"""Prometheus metrics (the original service's names); every one of them is updated somewhere."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+ENRICHMENT_TASKS = Counter(
+    "enrichment_tasks_total", "Enrichment work per source and outcome", ["source", "status"]
+)
+API_CALLS = Counter("api_calls_total", "Upstream API calls by API and outcome", ["api", "status"])
+API_RESPONSE_TIME = Histogram(
+    "api_response_time_seconds",
+    "Upstream response time (network calls only, not cache hits)",
+    ["api"],
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+CACHE_HITS = Counter("enrichment_cache_hits_total", "Upstream responses served from cache", ["api"])
+CACHE_MISSES = Counter(
+    "enrichment_cache_misses_total", "Upstream requests not served from cache", ["api"]
+)
+CIRCUIT_BREAKER_STATE = Gauge(
+    "circuit_breaker_state",
+    "1 for the state each API's breaker is in, 0 for the others",
+    ["api", "state"],
+    multiprocess_mode="livemax",
+)
+TRACKS_ENRICHED = Counter(
+    "tracks_enriched_total", "Enrichment attempts by final status", ["status"]
+)
+ENRICHMENT_DURATION = Histogram(
+    "enrichment_duration_seconds",
+    "Time to enrich one track",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+
+BREAKER_STATES = ("closed", "open", "half-open")
+
+
+def set_breaker_state(api: str, state: str) -> None:
+    """Publish one API's breaker state as a one-hot gauge."""
+    for candidate in BREAKER_STATES:
+        CIRCUIT_BREAKER_STATE.labels(api=api, state=candidate).set(1 if candidate == state else 0)

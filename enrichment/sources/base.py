@@ -1,0 +1,247 @@
+"""The one HTTP seam: cache -> shared rate limiter -> shared circuit breaker -> HTTP -> mapping.
+
+Every upstream call of every adapter goes through `Source.get_json`. Only this module talks
+HTTP. Adapters subclass `Source`, describe their endpoints, and parse the JSON it returns.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+from django.conf import settings
+
+from enrichment import metrics
+from enrichment.sources import cache as response_cache
+from enrichment.sources.breaker import breaker_for
+from enrichment.sources.errors import (
+    ConfigurationError,
+    MalformedResponse,
+    RateLimited,
+    PermanentSourceError,
+    SourceError,
+    TransientSourceError,
+    Unauthorized,
+    Unconfigured,
+)
+from enrichment.sources.ratelimit import RateLimiter
+
+# How long "this does not exist" is believed: short, so a fix upstream is picked up soon.
+NOT_FOUND_TTL = timedelta(hours=6)
+MAX_RETRY_AFTER = 3600.0
+USER_AGENT = "SongNodesEnrichment/1.0 (+https://github.com/songnodes)"
+
+_sessions: dict[str, requests.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+class NotFound(Exception):
+    """Raised by `Source.check_body` when a 2xx body means "no such thing"."""
+
+
+def http_session(source: str) -> requests.Session:
+    """One pooled session per source per process (threads share it)."""
+    with _sessions_lock:
+        session = _sessions.get(source)
+        if session is None:
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            _sessions[source] = session
+        return session
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+class Source:
+    """Base of every adapter: configuration, the guarded request, and body checks."""
+
+    name: ClassVar[str]
+    #: Extra query parameters that carry secrets: sent upstream, never in a cache key or row.
+    secret_params: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *, force_refresh: bool = False) -> None:
+        self.force_refresh = force_refresh
+        config = settings.SOURCES[self.name]
+        self.base_url: str = config["api_url"].rstrip("/")
+        self.limiter = RateLimiter(self.name, rate_limit(self.name))
+        self.breaker = breaker_for(self.name)
+        self.cache = response_cache.cache_for(self.name, secret_params=self.secret_params)
+
+    # --- what adapters may override -----------------------------------------------------
+    @classmethod
+    def missing_configuration(cls) -> str | None:
+        """Why this source cannot be used, or None when it is configured."""
+        return None
+
+    def auth_headers(self) -> dict[str, str]:
+        """Headers carrying credentials (never cached, never stored)."""
+        return {}
+
+    def auth_params(self) -> dict[str, str]:
+        """Query parameters carrying credentials (named in secret_params)."""
+        return {}
+
+    def check_body(self, endpoint: str, payload: Any) -> None:
+        """Raise NotFound or a SourceError for errors carried in a 2xx body."""
+
+    # --- the seam ---------------------------------------------------------------------------
+    def get_json(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        endpoint: str,
+        ttl: timedelta | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any | None:
+        """GET base_url + path; the JSON payload, or None when the upstream says not found."""
+        problem = self.missing_configuration()
+        if problem:
+            raise Unconfigured(self.name, problem)
+        request = requests.Request(
+            "GET",
+            f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url,
+            params={**dict(params or {}), **self.auth_params()},
+            headers={"User-Agent": self.user_agent(), **self.auth_headers(), **(headers or {})},
+        ).prepare()
+        key = self.cache.create_key(request)
+        if ttl is not None and not self.force_refresh:
+            cached = self.cache.get_response(key)
+            if cached is not None and not cached.is_expired:
+                metrics.CACHE_HITS.labels(api=self.name).inc()
+                return self._interpret(endpoint, cached.status_code, cached.text)
+        metrics.CACHE_MISSES.labels(api=self.name).inc()
+        response, payload = self.send(request, endpoint)
+        if ttl is not None:
+            lifetime = NOT_FOUND_TTL if payload is None else ttl
+            self.cache.save_response(response, key, expires=datetime.now(UTC) + lifetime)
+        return payload
+
+    def post_form(
+        self,
+        url: str,
+        data: Mapping[str, str],
+        *,
+        endpoint: str,
+        basic_auth: tuple[str, str] | None = None,
+    ) -> Any | None:
+        """POST a form (e.g. an OAuth token request): never cached, otherwise fully guarded."""
+        problem = self.missing_configuration()
+        if problem:
+            raise Unconfigured(self.name, problem)
+        request = requests.Request(
+            "POST", url, data=dict(data), auth=basic_auth, headers={"User-Agent": self.user_agent()}
+        ).prepare()
+        metrics.CACHE_MISSES.labels(api=self.name).inc()
+        return self.send(request, endpoint)[1]
+
+    def send(
+        self, request: requests.PreparedRequest, endpoint: str
+    ) -> tuple[requests.Response, Any | None]:
+        """Rate-limit turn, then one call through the breaker: (response, payload or None)."""
+        self.breaker.raise_if_open()  # refuse before spending a rate-limit turn
+        self.limiter.acquire()
+        with self.breaker.calling():
+            started = time.monotonic()
+            try:
+                response = http_session(self.name).send(request, timeout=settings.HTTP_TIMEOUT)
+            except requests.Timeout as error:
+                self._count("timeout")
+                raise TransientSourceError(self.name, f"{endpoint}: timed out") from error
+            except requests.RequestException as error:
+                self._count("connection_error")
+                raise TransientSourceError(self.name, f"{endpoint}: {error}") from error
+            finally:
+                metrics.API_RESPONSE_TIME.labels(api=self.name).observe(time.monotonic() - started)
+            self._raise_for_status(response, endpoint)
+            try:
+                payload = self._interpret(endpoint, response.status_code, response.text)
+            except RateLimited as error:  # a limit reported inside a 200 body (Last.fm, Deezer)
+                self.limiter.penalise(error.retry_after or 1.0)
+                raise
+        return response, payload
+
+    def _raise_for_status(self, response: requests.Response, endpoint: str) -> None:
+        status = response.status_code
+        if status in (429, 503):
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            self.limiter.penalise(retry_after or 1.0)
+            self._count("rate_limited")
+            raise RateLimited(
+                self.name, f"{endpoint}: HTTP {status} (rate limited)", retry_after=retry_after
+            )
+        if status >= 500:
+            self._count("server_error")
+            raise TransientSourceError(self.name, f"{endpoint}: HTTP {status}")
+        if status in (401, 403):
+            self._count("auth_error")
+            raise self.auth_error(status, endpoint, response.text[:200])
+        if status == 404 or 200 <= status < 300:
+            self._count("not_found" if status == 404 else "ok")
+            return
+        self._count("client_error")
+        raise self.client_error(status, endpoint, response.text[:200])
+
+    def auth_error(self, status: int, endpoint: str, body: str) -> SourceError:
+        """A 401/403: configuration, not a transient failure (adapters may refine it)."""
+        error_class = Unauthorized if status == 401 else ConfigurationError
+        return error_class(
+            self.name, f"{endpoint}: HTTP {status}: credentials rejected or not allowed ({body})"
+        )
+
+    def client_error(self, status: int, endpoint: str, body: str) -> SourceError:
+        """Any other 4xx: our request was wrong; retrying it unchanged will not help."""
+        return PermanentSourceError(self.name, f"{endpoint}: HTTP {status} ({body})")
+
+    def _interpret(self, endpoint: str, status: int, text: str) -> Any | None:
+        if status == 404:
+            return None
+        try:
+            payload = json.loads(text)
+        except ValueError as error:
+            raise MalformedResponse(self.name, f"{endpoint}: response is not JSON") from error
+        try:
+            self.check_body(endpoint, payload)
+        except NotFound:
+            return None
+        except (KeyError, TypeError, AttributeError) as error:
+            raise MalformedResponse(self.name, f"{endpoint}: unexpected body: {error}") from error
+        return payload
+
+    def _count(self, status: str) -> None:
+        metrics.API_CALLS.labels(api=self.name, status=status).inc()
+
+    def user_agent(self) -> str:
+        """The User-Agent sent upstream."""
+        return USER_AGENT
+
+
+def rate_limit(source: str) -> float:
+    """Requests per second allowed for a source (settings, else the seed default)."""
+    config = settings.SOURCES[source]
+    raw = config["rate_limit_raw"]
+    return float(raw) if raw else float(config["default_rate_limit"])

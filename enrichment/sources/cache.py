@@ -1,0 +1,134 @@
+"""Response cache: requests-cache backends storing into `api_cache` (default) or Redis.
+
+Entries are JSON (readable in the admin), keyed without credentials, and redacted of them:
+requests-cache drops the names in `ignored_parameters` from keys and from stored requests.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from requests_cache import BaseCache, CachedResponse
+from requests_cache.backends.base import BaseStorage, DictStorage
+from requests_cache.backends.redis import RedisCache
+from requests_cache.policy.settings import DEFAULT_IGNORED_PARAMS, CacheSettings
+from requests_cache.serializers.preconf import make_stage
+
+from enrichment.models import ApiCache
+
+# JSON-ready dicts with the body decoded, so `api_cache.response_data` is readable JSON.
+_JSON_STAGE = make_stage("cattr.preconf.json", b64=True, decode_content=True)
+
+
+class ApiCacheStorage(BaseStorage[str, CachedResponse]):
+    """requests-cache storage on the `api_cache` table, for one upstream API."""
+
+    def __init__(self, api_source: str) -> None:
+        super().__init__(serializer=None)
+        self.api_source = api_source
+
+    def __getitem__(self, key: str) -> CachedResponse:
+        # One statement finds the row and counts the hit.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE api_cache SET hit_count = hit_count + 1, last_accessed = now() "
+                "WHERE cache_key = %s RETURNING response_data",
+                [key],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            raise KeyError(key)
+        data = row[0]
+        return _JSON_STAGE.loads(data if isinstance(data, dict) else json.loads(data))
+
+    def __setitem__(self, key: str, response: CachedResponse) -> None:
+        parts = urlsplit(response.request.url or response.url)
+        expires = response.expires or datetime.now(UTC)
+        ApiCache.objects.update_or_create(
+            cache_key=key,
+            defaults={
+                "api_source": self.api_source,
+                "endpoint": parts.path[:500],
+                "request_params": dict(parse_qsl(parts.query)),
+                "response_data": _JSON_STAGE.dumps(response),
+                "status_code": response.status_code,
+                "expires_at": expires,
+                "hit_count": 0,
+                "last_accessed": None,
+            },
+        )
+
+    def __delitem__(self, key: str) -> None:
+        deleted, _ = ApiCache.objects.filter(cache_key=key).delete()
+        if not deleted:
+            raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from ApiCache.objects.filter(api_source=self.api_source).values_list(
+            "cache_key", flat=True
+        )
+
+    def __len__(self) -> int:
+        return ApiCache.objects.filter(api_source=self.api_source).count()
+
+    def clear(self) -> None:
+        ApiCache.objects.filter(api_source=self.api_source).delete()
+
+
+class ApiCacheBackend(BaseCache):
+    """requests-cache backend whose responses live in `api_cache`."""
+
+    def __init__(self, api_source: str) -> None:
+        super().__init__(cache_name=api_source)
+        self.responses = ApiCacheStorage(api_source)
+        self.redirects = DictStorage()  # we never follow redirects we would need to remember
+
+
+_caches: dict[str, BaseCache] = {}
+_lock = threading.Lock()
+
+
+def cache_for(api_source: str, *, secret_params: tuple[str, ...] = ()) -> BaseCache:
+    """This process's cache for one API: `api_cache` rows, or Redis when HTTP_CACHE says so."""
+    with _lock:
+        cache = _caches.get(api_source)
+        if cache is None:
+            cache = _make_cache(api_source)
+            ignored = (*DEFAULT_IGNORED_PARAMS, *secret_params)
+            cache._settings = CacheSettings(ignored_parameters=ignored)
+            _caches[api_source] = cache
+        return cache
+
+
+def _make_cache(api_source: str) -> BaseCache:
+    backend: str = settings.HTTP_CACHE
+    if backend.startswith(("redis://", "rediss://", "unix://")):
+        from redis import Redis
+
+        return RedisCache(
+            namespace=f"songnodes:{api_source}",
+            connection=Redis.from_url(backend),
+            serializer="json",
+        )
+    if backend != "db":
+        raise ValueError(f"HTTP_CACHE must be 'db' or a redis:// URL, got {backend!r}")
+    return ApiCacheBackend(api_source)
+
+
+def purge_expired() -> int:
+    """Delete expired `api_cache` rows; how many went."""
+    deleted, _ = ApiCache.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
+def reset_caches() -> None:
+    """Forget this process's cache objects (tests switch HTTP_CACHE)."""
+    with _lock:
+        _caches.clear()

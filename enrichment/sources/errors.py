@@ -1,0 +1,67 @@
+"""What can go wrong talking to an upstream API, each error saying transient or permanent."""
+
+from __future__ import annotations
+
+
+class SourceError(Exception):
+    """An upstream call did not produce a usable answer."""
+
+    transient = False
+    outcome = "error"
+
+    def __init__(self, source: str, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+        self.retry_after = retry_after
+
+
+class TransientSourceError(SourceError):
+    """Try again later: timeouts, 5xx, connection errors."""
+
+    transient = True
+    outcome = "transient"
+
+
+class RateLimited(TransientSourceError):
+    """The upstream (429/503) or our shared limiter said: not now."""
+
+    outcome = "rate_limited"
+
+
+class BreakerOpen(TransientSourceError):
+    """The API's circuit breaker is open: calls are refused until it half-opens."""
+
+    outcome = "breaker_open"
+
+
+class PermanentSourceError(SourceError):
+    """Retrying the same call will not help."""
+
+
+class ConfigurationError(PermanentSourceError):
+    """Credentials missing, rejected (401/403) or otherwise misconfigured."""
+
+    outcome = "config_error"
+
+
+class Unauthorized(ConfigurationError):
+    """HTTP 401: credentials missing, wrong or expired (a token may be refreshed once)."""
+
+
+class Unconfigured(ConfigurationError):
+    """The source is enabled but has no credentials."""
+
+    outcome = "unconfigured"
+
+
+class CapabilityUnavailable(PermanentSourceError):
+    """The source refuses this kind of call for our app (e.g. Spotify audio features)."""
+
+    outcome = "unavailable"
+
+
+class MalformedResponse(PermanentSourceError):
+    """The upstream answered with a body we cannot read: recorded, never taken as data."""
+
+    outcome = "malformed"
