@@ -23,8 +23,8 @@ from enrichment.sources.breaker import breaker_for
 from enrichment.sources.errors import (
     ConfigurationError,
     MalformedResponse,
-    RateLimited,
     PermanentSourceError,
+    RateLimited,
     SourceError,
     TransientSourceError,
     Unauthorized,
