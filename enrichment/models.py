@@ -9,8 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 
-CAMELOT_REGEX = r"^(1[0-2]|[1-9])[AB]$"
-OPEN_KEY_REGEX = r"^(1[0-2]|[1-9])[dm]$"
+from enrichment.camelot import CAMELOT_PATTERN as CAMELOT_REGEX
+from enrichment.camelot import OPEN_KEY_PATTERN as OPEN_KEY_REGEX
+
 ISRC_REGEX = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
 SPOTIFY_ID_REGEX = r"^[0-9A-Za-z]{22}$"
 

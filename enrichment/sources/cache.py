@@ -35,11 +35,12 @@ class ApiCacheStorage(BaseStorage[str, CachedResponse]):
         self.api_source = api_source
 
     def __getitem__(self, key: str) -> CachedResponse:
-        # One statement finds the row and counts the hit.
+        # One statement finds a live row and counts the hit; the expires_at column is the
+        # authority (an expired row is a miss, whatever the stored response says).
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE api_cache SET hit_count = hit_count + 1, last_accessed = now() "
-                "WHERE cache_key = %s RETURNING response_data",
+                "WHERE cache_key = %s AND expires_at > now() RETURNING response_data",
                 [key],
             )
             row = cursor.fetchone()

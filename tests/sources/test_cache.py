@@ -1,0 +1,159 @@
+"""The response cache: hits cost no call and no rate-limit turn; failures are never cached."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import responses
+from django.utils import timezone
+
+from enrichment import metrics
+from enrichment.models import ApiCache, RateLimitState
+from enrichment.sources import cache
+from enrichment.sources.errors import TransientSourceError
+from tests.sources.seam import BASE, EchoSource
+
+pytestmark = pytest.mark.django_db
+URL = f"{BASE}/items/a"
+
+
+def hits() -> float:
+    return float(metrics.CACHE_HITS.labels(api="deezer")._value.get())
+
+
+@responses.activate
+def test_a_cached_response_is_served_without_a_second_call() -> None:
+    responses.get(URL, json={"id": 1})
+    before = hits()
+    assert EchoSource().lookup("a") == {"id": 1}
+    assert EchoSource().lookup("a") == {"id": 1}
+    assert len(responses.calls) == 1
+    assert hits() == before + 1
+    row = ApiCache.objects.get()
+    assert row.hit_count == 1
+    assert row.last_accessed is not None
+    assert (row.api_source, row.endpoint, row.status_code) == ("deezer", "/items/a", 200)
+    # The credential parameter is visible as redacted, never with its value.
+    assert row.request_params == {"fields": "all", "secret_param": "REDACTED"}
+
+
+@responses.activate
+def test_cache_rows_hold_readable_json() -> None:
+    responses.get(URL, json={"id": 1, "title": "Strobe"})
+    EchoSource().lookup("a")
+    data = ApiCache.objects.get().response_data
+    assert data is not None
+    assert data["_decoded_content"] == {"id": 1, "title": "Strobe"}
+
+
+@responses.activate
+def test_a_cache_hit_takes_no_rate_limit_turn() -> None:
+    responses.get(URL, json={"id": 1})
+    source = EchoSource()
+    source.lookup("a")
+    booked = RateLimitState.objects.get(api="deezer").theoretical_arrival
+    source.lookup("a")
+    assert RateLimitState.objects.get(api="deezer").theoretical_arrival == booked
+
+
+@responses.activate
+def test_ttl_is_the_one_asked_for_and_not_found_is_kept_briefly() -> None:
+    responses.get(URL, json={"id": 1})
+    responses.get(f"{BASE}/items/gone", status=404, json={})
+    EchoSource().lookup("a", ttl=timedelta(days=90))
+    EchoSource().lookup("gone", ttl=timedelta(days=90))
+    found = ApiCache.objects.get(endpoint="/items/a").expires_at - timezone.now()
+    missing = ApiCache.objects.get(endpoint="/items/gone").expires_at - timezone.now()
+    assert timedelta(days=89) < found <= timedelta(days=90)
+    assert timedelta(hours=5) < missing <= timedelta(hours=6)
+
+
+@responses.activate
+def test_a_transient_failure_is_never_cached() -> None:
+    responses.get(URL, status=500, body="down")
+    responses.get(URL, json={"id": 1})
+    with pytest.raises(TransientSourceError):
+        EchoSource().lookup("a")
+    assert not ApiCache.objects.exists()
+    assert EchoSource().lookup("a") == {"id": 1}
+
+
+@responses.activate
+def test_force_refresh_asks_upstream_again_and_updates_the_entry() -> None:
+    responses.get(URL, json={"version": 1})
+    responses.get(URL, json={"version": 2})
+    EchoSource().lookup("a")
+    assert EchoSource(force_refresh=True).lookup("a") == {"version": 2}
+    assert EchoSource().lookup("a") == {"version": 2}
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_an_expired_entry_is_fetched_again() -> None:
+    responses.get(URL, json={"version": 1})
+    responses.get(URL, json={"version": 2})
+    EchoSource().lookup("a")
+    ApiCache.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert EchoSource().lookup("a") == {"version": 2}
+
+
+@responses.activate
+def test_calls_without_ttl_are_not_cached() -> None:
+    responses.get(URL, json={"id": 1})
+    EchoSource().lookup("a", ttl=None)
+    assert not ApiCache.objects.exists()
+
+
+def test_purge_expired_deletes_only_expired_rows() -> None:
+    now = timezone.now()
+    for minutes in (-5, 5):
+        ApiCache.objects.create(
+            cache_key=uuid.uuid4().hex,
+            api_source="deezer",
+            endpoint="/x",
+            status_code=200,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+    assert cache.purge_expired() == 1
+    assert ApiCache.objects.count() == 1
+
+
+def redis_url() -> str | None:
+    """A reachable Redis for the HTTP_CACHE=redis:// option (CI and dev machines run one)."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return None
+    return url
+
+
+@responses.activate
+def test_http_cache_redis_url_keeps_responses_in_redis_not_in_api_cache(settings: Any) -> None:
+    url = redis_url()
+    if url is None:
+        pytest.skip("no Redis on 127.0.0.1:6379 (the redis:// cache option is optional)")
+    settings.HTTP_CACHE = url
+    cache.reset_caches()
+    responses.get(URL, json={"id": 1})
+    source = EchoSource()
+    source.cache.clear()
+    assert source.lookup("a") == {"id": 1}
+    assert EchoSource().lookup("a") == {"id": 1}
+    assert len(responses.calls) == 1
+    assert not ApiCache.objects.exists()
+    keys = source.cache.responses.keys()
+    assert all("very-secret" not in str(source.cache.responses[key].request.url) for key in keys)
+    source.cache.clear()
+
+
+def test_an_unknown_http_cache_setting_is_refused(settings: Any) -> None:
+    settings.HTTP_CACHE = "memcached://x"
+    cache.reset_caches()
+    with pytest.raises(ValueError, match="HTTP_CACHE"):
+        EchoSource()

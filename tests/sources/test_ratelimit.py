@@ -1,0 +1,87 @@
+"""The shared limiter spaces calls exactly, across threads and processes, with bounded waits."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+
+import pytest
+
+from enrichment.sources.errors import RateLimited
+from enrichment.sources.ratelimit import RateLimiter
+from tests.subprocesses import start_snippet
+
+pytestmark = pytest.mark.django_db
+
+
+def test_calls_are_spaced_by_the_rate() -> None:
+    limiter = RateLimiter("test-spacing", 20.0)
+    started = time.monotonic()
+    for _ in range(6):
+        limiter.acquire()
+    # Six slots at 20/s: the first is immediate, the sixth 0.25 s later.
+    assert 0.24 <= time.monotonic() - started < 0.6
+
+
+def test_a_wait_longer_than_max_wait_is_refused_as_transient() -> None:
+    limiter = RateLimiter("test-bounded", 1.0, max_wait=0.2)
+    assert limiter.reserve() == 0.0
+    with pytest.raises(RateLimited) as caught:
+        limiter.reserve()
+    assert caught.value.transient
+    assert 0.7 < (caught.value.retry_after or 0) <= 1.0
+
+
+def test_a_refused_caller_books_nothing() -> None:
+    limiter = RateLimiter("test-refused", 1.0, max_wait=0.2)
+    limiter.reserve()
+    for _ in range(3):
+        with pytest.raises(RateLimited):
+            limiter.reserve()
+    # The queue is still one interval long, not four.
+    limiter.max_wait = 5.0
+    assert limiter.reserve() <= 1.0
+
+
+def test_penalise_pushes_the_next_slot_back() -> None:
+    limiter = RateLimiter("test-penalty", 100.0, max_wait=0.5)
+    limiter.penalise(3.0)
+    with pytest.raises(RateLimited) as caught:
+        limiter.reserve()
+    assert 2.5 < (caught.value.retry_after or 0) <= 3.0
+
+
+def test_a_non_positive_rate_is_refused() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        RateLimiter("test-zero", 0)
+
+
+CHILD = """
+import json, time
+from enrichment.sources.ratelimit import RateLimiter
+limiter = RateLimiter("test-shared", {rate}, max_wait=60)
+stamps = []
+for _ in range({calls}):
+    limiter.acquire()
+    stamps.append(time.time())
+print(json.dumps(stamps))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_several_processes_share_one_limit() -> None:
+    rate, calls, processes = 25.0, 15, 3
+    children = [start_snippet(CHILD.format(rate=rate, calls=calls)) for _ in range(processes)]
+    stamps: list[float] = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        stamps += json.loads(out.strip().splitlines()[-1])
+    stamps.sort()
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    # Exact spacing across processes (a little slack for the wake-up of sleep()).
+    assert min(gaps) > (1 / rate) * 0.8
+    achieved = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    assert rate * 0.85 < achieved <= rate * 1.02
