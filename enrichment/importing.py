@@ -128,8 +128,8 @@ def find_existing(row: TrackRow) -> Track | None:
     return None
 
 
-def upsert(row: TrackRow) -> str:
-    """Create or fill in one track; returns "created", "updated" or "unchanged"."""
+def upsert(row: TrackRow) -> tuple[str, Track]:
+    """Create or fill in one track: ("created" | "updated" | "unchanged", the track)."""
     with transaction.atomic():
         track = find_existing(row)
         if track is None:
@@ -141,7 +141,7 @@ def upsert(row: TrackRow) -> str:
                 isrc=row.isrc,
             )
             EnrichmentStatus.objects.create(track=track)
-            return "created"
+            return "created", track
         # Identifiers only fill gaps: an import never overwrites what enrichment or a curator set.
         changed = [
             name
@@ -153,7 +153,13 @@ def upsert(row: TrackRow) -> str:
         if changed:
             track.save(update_fields=[*changed, "updated_at"])
         EnrichmentStatus.objects.get_or_create(track=track)
-        return "updated" if changed else "unchanged"
+        return ("updated" if changed else "unchanged"), track
+
+
+def upsert_one(raw: dict[str, Any]) -> uuid.UUID:
+    """Validate and upsert one track given as a raw mapping; its id (RowError if invalid)."""
+    _, track = upsert(validate_row(1, raw))
+    return track.pk
 
 
 def import_rows(rows: Iterable[tuple[int, dict[str, Any] | RowError]]) -> ImportReport:
@@ -163,7 +169,7 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any] | RowError]]) -> Import
         try:
             if isinstance(raw, RowError):
                 raise raw
-            outcome = upsert(validate_row(number, raw))
+            outcome, _ = upsert(validate_row(number, raw))
         except RowError as error:
             report.errors.append(error)
             continue

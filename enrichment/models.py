@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from enrichment.camelot import CAMELOT_PATTERN as CAMELOT_REGEX
 from enrichment.camelot import OPEN_KEY_PATTERN as OPEN_KEY_REGEX
@@ -194,6 +197,41 @@ class Track(models.Model):
         return f"{self.artist_name} - {self.title}"
 
 
+_DUE_SQL = """
+SELECT track_id FROM (
+    (SELECT track_id, last_attempt FROM enrichment_status WHERE status = 'pending'
+      ORDER BY last_attempt ASC NULLS FIRST LIMIT %(limit)s)
+    UNION ALL
+    (SELECT track_id, last_attempt FROM enrichment_status
+      WHERE status = 'failed' AND retry_count < %(max_retries)s
+      ORDER BY last_attempt ASC NULLS FIRST LIMIT %(limit)s)
+    UNION ALL
+    (SELECT track_id, last_attempt FROM enrichment_status
+      WHERE status = 'partial' AND last_attempt < %(partial_before)s
+      ORDER BY last_attempt ASC NULLS FIRST LIMIT %(limit)s)
+) AS due ORDER BY last_attempt ASC NULLS FIRST LIMIT %(limit)s
+"""
+MAX_RETRIES = 3
+PARTIAL_RETRY_AFTER = datetime.timedelta(hours=24)
+
+
+class EnrichmentStatusQuerySet(models.QuerySet["EnrichmentStatus"]):
+    """Set queries over statuses."""
+
+    def due_track_ids(self, limit: int, now: datetime.datetime | None = None) -> list[uuid.UUID]:
+        """Tracks to (re-)enrich, oldest attempt first: pending; failed with retries left;
+        partial whose last attempt is over 24 h old. Each branch reads its own partial index."""
+        now = now or timezone.now()
+        params: dict[str, Any] = {
+            "limit": limit,
+            "max_retries": MAX_RETRIES,
+            "partial_before": now - PARTIAL_RETRY_AFTER,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_DUE_SQL, params)
+            return [row[0] for row in cursor.fetchall()]
+
+
 class EnrichmentStatus(models.Model):
     """Where one track stands in enrichment: the row the periodic job and curators read."""
 
@@ -221,6 +259,8 @@ class EnrichmentStatus(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = EnrichmentStatusQuerySet.as_manager()
+
     class Meta:
         db_table = "enrichment_status"
         verbose_name_plural = "enrichment statuses"
@@ -228,17 +268,17 @@ class EnrichmentStatus(models.Model):
             # The periodic "due" selection reads each branch through its own partial index,
             # oldest attempt first.
             models.Index(
-                fields=["last_attempt"],
+                F("last_attempt").asc(nulls_first=True),
                 name="status_due_pending_idx",
                 condition=Q(status="pending"),
             ),
             models.Index(
-                fields=["last_attempt"],
+                F("last_attempt").asc(nulls_first=True),
                 name="status_due_failed_idx",
                 condition=Q(status="failed", retry_count__lt=3),
             ),
             models.Index(
-                fields=["last_attempt"],
+                F("last_attempt").asc(nulls_first=True),
                 name="status_due_partial_idx",
                 condition=Q(status="partial"),
             ),

@@ -85,6 +85,9 @@ class Source:
 
     def __init__(self, *, force_refresh: bool = False) -> None:
         self.force_refresh = force_refresh
+        # Per instance (one enrichment attempt): did anything go out, or was all from cache?
+        self.network_calls = 0
+        self.cache_hits = 0
         config = settings.SOURCES[self.name]
         self.base_url: str = config["api_url"].rstrip("/")
         self.limiter = RateLimiter(self.name, rate_limit(self.name))
@@ -126,16 +129,19 @@ class Source:
             "GET",
             f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url,
             params={**dict(params or {}), **self.auth_params()},
-            headers={"User-Agent": self.user_agent(), **self.auth_headers(), **(headers or {})},
-        ).prepare()
-        key = self.cache.create_key(request)
+            headers={"User-Agent": self.user_agent(), **(headers or {})},
+        )
+        # The key is made before credentials are added: a hit needs no token at all.
+        key = self.cache.create_key(request.prepare())
         if ttl is not None and not self.force_refresh:
             cached = self.cache.get_response(key)
             if cached is not None and not cached.is_expired:
                 metrics.CACHE_HITS.labels(api=self.name).inc()
+                self.cache_hits += 1
                 return self._interpret(endpoint, cached.status_code, cached.text)
         metrics.CACHE_MISSES.labels(api=self.name).inc()
-        response, payload = self.send(request, endpoint)
+        request.headers = {**request.headers, **self.auth_headers()}
+        response, payload = self.send(request.prepare(), endpoint)
         if ttl is not None:
             lifetime = NOT_FOUND_TTL if payload is None else ttl
             self.cache.save_response(response, key, expires=datetime.now(UTC) + lifetime)
@@ -165,6 +171,7 @@ class Source:
         """Rate-limit turn, then one call through the breaker: (response, payload or None)."""
         self.breaker.raise_if_open()  # refuse before spending a rate-limit turn
         self.limiter.acquire()
+        self.network_calls += 1
         with self.breaker.calling():
             started = time.monotonic()
             try:
@@ -177,10 +184,10 @@ class Source:
                 raise TransientSourceError(self.name, f"{endpoint}: {error}") from error
             finally:
                 metrics.API_RESPONSE_TIME.labels(api=self.name).observe(time.monotonic() - started)
-            self._raise_for_status(response, endpoint)
             try:
+                self._raise_for_status(response, endpoint)
                 payload = self._interpret(endpoint, response.status_code, response.text)
-            except RateLimited as error:  # a limit reported inside a 200 body (Last.fm, Deezer)
+            except RateLimited as error:  # including limits reported in bodies (Last.fm, Deezer)
                 self.limiter.penalise(error.retry_after or 1.0)
                 raise
         return response, payload
@@ -189,7 +196,6 @@ class Source:
         status = response.status_code
         if status in (429, 503):
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            self.limiter.penalise(retry_after or 1.0)
             self._count("rate_limited")
             raise RateLimited(
                 self.name, f"{endpoint}: HTTP {status} (rate limited)", retry_after=retry_after
@@ -199,26 +205,41 @@ class Source:
             raise TransientSourceError(self.name, f"{endpoint}: HTTP {status}")
         if status in (401, 403):
             self._count("auth_error")
-            raise self.auth_error(status, endpoint, response.text[:200])
-        if status == 404 or 200 <= status < 300:
-            self._count("not_found" if status == 404 else "ok")
+            raise self.auth_error(status, endpoint, response.text)
+        if self._is_not_found(status, endpoint, response.text):
+            self._count("not_found")
+            return
+        if 200 <= status < 300:
+            self._count("ok")
             return
         self._count("client_error")
-        raise self.client_error(status, endpoint, response.text[:200])
+        raise self.client_error(status, endpoint, response.text) or PermanentSourceError(
+            self.name, f"{endpoint}: HTTP {status}"
+        )
+
+    def _is_not_found(self, status: int, endpoint: str, body: str) -> bool:
+        """404, or another 4xx the adapter reads as "no such thing" (client_error -> None)."""
+        if status == 404:
+            return True
+        return 400 <= status < 500 and self.client_error(status, endpoint, body) is None
 
     def auth_error(self, status: int, endpoint: str, body: str) -> SourceError:
         """A 401/403: configuration, not a transient failure (adapters may refine it)."""
         error_class = Unauthorized if status == 401 else ConfigurationError
         return error_class(
-            self.name, f"{endpoint}: HTTP {status}: credentials rejected or not allowed ({body})"
+            self.name,
+            f"{endpoint}: HTTP {status}: credentials rejected or not allowed ({body[:200]})",
         )
 
-    def client_error(self, status: int, endpoint: str, body: str) -> SourceError:
-        """Any other 4xx: our request was wrong; retrying it unchanged will not help."""
-        return PermanentSourceError(self.name, f"{endpoint}: HTTP {status} ({body})")
+    def client_error(self, status: int, endpoint: str, body: str) -> SourceError | None:
+        """Any other 4xx (full body given): the error to raise, or None for "not found".
+
+        By default our request was wrong, and retrying it unchanged will not help.
+        """
+        return PermanentSourceError(self.name, f"{endpoint}: HTTP {status} ({body[:200]})")
 
     def _interpret(self, endpoint: str, status: int, text: str) -> Any | None:
-        if status == 404:
+        if self._is_not_found(status, endpoint, text):
             return None
         try:
             payload = json.loads(text)
@@ -228,7 +249,7 @@ class Source:
             self.check_body(endpoint, payload)
         except NotFound:
             return None
-        except (KeyError, TypeError, AttributeError) as error:
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
             raise MalformedResponse(self.name, f"{endpoint}: unexpected body: {error}") from error
         return payload
 

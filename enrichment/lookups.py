@@ -1,0 +1,219 @@
+"""The per-source steps of one enrichment attempt: identify first, then fan out.
+
+Each step asks one provider and records an Outcome; a SourceError never escapes a step (it
+becomes that provider's outcome), so one failing API cannot sink the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from enrichment.matching import Query, decide, score_candidate
+from enrichment.merge import Found
+from enrichment.sources.base import Source
+from enrichment.sources.errors import SourceError
+from enrichment.sources.registry import SOURCES
+
+# Outcomes that settle a provider for this track (the re-run does not ask it again).
+SETTLED = frozenset({"data", "not_found", "skipped", "unavailable"})
+# A Last.fm answer to an artist/title query must look like our track to be believed.
+LASTFM_MIN_SCORE = 0.75
+
+
+@dataclass
+class Outcome:
+    """How one provider answered in one attempt."""
+
+    outcome: str  # data | not_found | skipped | review | transient | rate_limited | ...
+    detail: str = ""
+    retry_after: float | None = None
+
+    @property
+    def transient(self) -> bool:
+        return self.outcome in {"transient", "rate_limited", "breaker_open"}
+
+
+@dataclass
+class Attempt:
+    """Working state of one attempt: identifiers learnt so far, what each provider said."""
+
+    query: Query
+    spotify_id: str | None
+    isrc: str | None
+    musicbrainz_id: str | None
+    enabled: Sequence[str]
+    skip: set[str] = field(default_factory=set)  # settled on an earlier attempt
+    force_refresh: bool = False
+    found: dict[str, Found] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    def source(self, name: str) -> Any:
+        """This attempt's adapter for a source (created once, so call counters add up)."""
+        if name not in self.sources:
+            self.sources[name] = SOURCES[name](force_refresh=self.force_refresh)
+        return self.sources[name]
+
+    def wants(self, provider: str, source: str | None = None) -> bool:
+        """Should this attempt ask the provider (enabled, and not settled before)?"""
+        return (source or provider) in self.enabled and provider not in self.skip
+
+    def ask(self, provider: str, step: Callable[[], Outcome]) -> None:
+        """Run one step, turning any SourceError into that provider's outcome."""
+        try:
+            self.outcomes[provider] = step()
+        except SourceError as error:
+            self.outcomes[provider] = Outcome(error.outcome, error.message, error.retry_after)
+
+    def accept(self, provider: str, result: Any, confidence: float) -> Outcome:
+        """Record a provider's result as found data and learn its identifiers."""
+        values = result.fields()
+        self.found[provider] = Found(provider, values, confidence)
+        self.spotify_id = self.spotify_id or values.get("spotify_id")
+        self.isrc = self.isrc or values.get("isrc")
+        mbid = values.get("musicbrainz_id")
+        self.musicbrainz_id = self.musicbrainz_id or (str(mbid) if mbid else None)
+        if provider == "lastfm":
+            self.tags = list(values.get("lastfm_tags", ()))
+        if self.query.duration_ms is None and values.get("duration_ms"):
+            # A duration from an identified source sharpens every later text match.
+            self.query = replace(self.query, duration_ms=values["duration_ms"])
+        return Outcome("data")
+
+    def choose(self, provider: str, results: Sequence[Any]) -> Outcome:
+        """Score search results; accept a confident best, else keep them for review."""
+        if not results:
+            return Outcome("not_found", "no candidates")
+        by_id = {result.to_candidate().identifier: result for result in results}
+        decision = decide(self.query, [result.to_candidate() for result in results])
+        if decision.accepted is None:
+            self.reviews[provider] = decision.to_dict()
+            return Outcome("review", decision.reason)
+        accepted = decision.accepted
+        self.accept(provider, by_id[accepted.candidate.identifier], accepted.score)
+        return Outcome("data", decision.reason)
+
+
+def run_all(attempt: Attempt) -> None:
+    """Identify with identifiers first (text search only without one), then fan out."""
+    if attempt.wants("spotify"):
+        attempt.ask("spotify", lambda: spotify_track(attempt))
+    if attempt.wants("musicbrainz"):
+        attempt.ask("musicbrainz", lambda: musicbrainz_recording(attempt))
+    if attempt.wants("deezer"):
+        attempt.ask("deezer", lambda: deezer_track(attempt))
+    if attempt.wants("spotify_features", "spotify"):
+        attempt.ask("spotify_features", lambda: spotify_features(attempt))
+    if attempt.wants("reccobeats"):
+        attempt.ask("reccobeats", lambda: reccobeats_features(attempt))
+    if attempt.wants("discogs"):
+        attempt.ask("discogs", lambda: discogs_release(attempt))
+    if attempt.wants("lastfm"):
+        attempt.ask("lastfm", lambda: lastfm_track(attempt))
+
+
+def spotify_track(attempt: Attempt) -> Outcome:
+    """By Spotify id, else by ISRC, else by text search."""
+    spotify = attempt.source("spotify")
+    if attempt.spotify_id:
+        track = spotify.track(attempt.spotify_id)
+        return attempt.accept("spotify", track, 1.0) if track else Outcome("not_found")
+    if attempt.isrc:
+        return attempt.choose("spotify", spotify.search_isrc(attempt.isrc))
+    return attempt.choose("spotify", spotify.search(attempt.query.artist, attempt.query.title))
+
+
+def musicbrainz_recording(attempt: Attempt) -> Outcome:
+    """By MusicBrainz id, else by ISRC, else by text search (scored, with MB's own score)."""
+    musicbrainz = attempt.source("musicbrainz")
+    if attempt.musicbrainz_id:
+        recording = musicbrainz.recording(attempt.musicbrainz_id)
+        return attempt.accept("musicbrainz", recording, 1.0) if recording else Outcome("not_found")
+    if attempt.isrc:
+        return attempt.choose("musicbrainz", musicbrainz.isrc(attempt.isrc))
+    query = attempt.query
+    return attempt.choose("musicbrainz", musicbrainz.search(query.artist, query.title))
+
+
+def deezer_track(attempt: Attempt) -> Outcome:
+    """By ISRC (bpm, gain, duration), else by text search."""
+    deezer = attempt.source("deezer")
+    if attempt.isrc:
+        track = deezer.track_by_isrc(attempt.isrc)
+        return attempt.accept("deezer", track, 1.0) if track else Outcome("not_found")
+    return attempt.choose("deezer", deezer.search(attempt.query.artist, attempt.query.title))
+
+
+def spotify_features(attempt: Attempt) -> Outcome:
+    """Spotify's audio features (403 for newer apps: marked unavailable, ReccoBeats serves)."""
+    if not attempt.spotify_id:
+        return Outcome("skipped", "no Spotify id")
+    features = attempt.source("spotify").audio_features(attempt.spotify_id)
+    if features is None:
+        return Outcome("not_found")
+    return attempt.accept("spotify_features", features, _confidence(attempt, "spotify"))
+
+
+def reccobeats_features(attempt: Attempt) -> Outcome:
+    """ReccoBeats' features by Spotify id, only when Spotify gave none."""
+    if "spotify_features" in attempt.found:
+        return Outcome("skipped", "Spotify supplied audio features")
+    if not attempt.spotify_id:
+        return Outcome("skipped", "no Spotify id")
+    features = attempt.source("reccobeats").audio_features([attempt.spotify_id])
+    item = features.get(attempt.spotify_id)
+    if item is None:
+        return Outcome("not_found")
+    return attempt.accept("reccobeats", item, _confidence(attempt, "spotify"))
+
+
+def discogs_release(attempt: Attempt) -> Outcome:
+    """The earliest release by our artist carrying this track (label, catalog no., country).
+
+    Discogs searches releases filtered by track title, so a result's own title is the
+    release's ("For Lack Of A Better Name"), not the track's: match on the artist, with the
+    track title we asked for, and prefer the earliest year (the original release).
+    """
+    query = attempt.query
+    releases = attempt.source("discogs").search(query.artist, query.title)
+    if not releases:
+        return Outcome("not_found", "no candidates")
+    candidates = [replace(r.to_candidate(), title=query.title) for r in releases]
+    decision = decide(query, candidates)
+    if decision.accepted is None:
+        attempt.reviews["discogs"] = decision.to_dict()
+        return Outcome("review", decision.reason)
+    artist_matches = [
+        (release.year or 9999, position, release)
+        for position, (release, candidate) in enumerate(zip(releases, candidates, strict=True))
+        if score_candidate(query, candidate).score >= decision.accepted.score - 1e-9
+    ]
+    earliest = min(artist_matches, key=lambda item: item[:2])[2]
+    attempt.accept("discogs", earliest, decision.accepted.score)
+    return Outcome("data", decision.reason)
+
+
+def lastfm_track(attempt: Attempt) -> Outcome:
+    """Tags, playcount and listeners: by MusicBrainz id, else by (autocorrected) name."""
+    lastfm = attempt.source("lastfm")
+    if attempt.musicbrainz_id:
+        track = lastfm.track_info_by_mbid(attempt.musicbrainz_id)
+        if track is not None:
+            return attempt.accept("lastfm", track, 1.0)
+    track = lastfm.track_info(attempt.query.artist, attempt.query.title)
+    if track is None:
+        return Outcome("not_found")
+    # Autocorrect can land on another song: believe it only if it looks like ours.
+    scored = score_candidate(attempt.query, track.to_candidate())
+    if scored.score < LASTFM_MIN_SCORE:
+        return Outcome("not_found", f"Last.fm answered a different track ({scored.score:.2f})")
+    return attempt.accept("lastfm", track, scored.score)
+
+
+def _confidence(attempt: Attempt, provider: str) -> float:
+    found = attempt.found.get(provider)
+    return found.confidence if found else 1.0

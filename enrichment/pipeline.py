@@ -1,0 +1,243 @@
+"""One enrichment attempt for one track: claim, ask the sources, merge, persist, report.
+
+Status rules (DESIGN.md): completed = every enabled provider settled (data, definite
+not-found, or nothing to ask); partial = some data, but a provider failed (transiently or
+not), is unconfigured, or a match awaits review; failed = nothing usable. A failed attempt
+counts in retry_count; transient trouble is never recorded as "not found".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from enrichment import metrics
+from enrichment.lookups import SETTLED, Attempt, run_all
+from enrichment.matching import Query
+from enrichment.merge import merge
+from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track
+
+logger = logging.getLogger(__name__)
+Status = EnrichmentStatus.Status
+
+
+@dataclass
+class EnrichmentResult:
+    """What one attempt did (the REST API's and the command's result shape)."""
+
+    track_id: str
+    status: str
+    sources_used: list[str] = field(default_factory=list)
+    metadata_acquired: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    duration_seconds: float = 0.0
+    cached: bool = False
+    retry_after: float | None = None
+    claimed: bool = True
+
+    @property
+    def transient(self) -> bool:
+        """Did a provider fail in a way that a later retry may fix?"""
+        return self.retry_after is not None
+
+
+def enabled_providers() -> list[str]:
+    """The sources enrichment asks (settings.ENRICHMENT_SOURCES), plus Spotify's features."""
+    names = list(settings.ENRICHMENT_SOURCES)
+    return [*names, "spotify_features"] if "spotify" in names else names
+
+
+def claim(track_id: uuid.UUID | str) -> bool:
+    """Mark the track in_progress unless another worker holds a fresh claim on it."""
+    now = timezone.now()
+    EnrichmentStatus.objects.get_or_create(track_id=track_id)
+    stale = now - timedelta(seconds=settings.ENRICH_CLAIM_TIMEOUT)
+    claimed = (
+        EnrichmentStatus.objects.filter(track_id=track_id)
+        .filter(~Q(status=Status.IN_PROGRESS) | Q(claimed_at__lt=stale))
+        .update(status=Status.IN_PROGRESS, claimed_at=now, last_attempt=now)
+    )
+    return claimed == 1
+
+
+def enrich(track_id: uuid.UUID | str, *, force_refresh: bool = False) -> EnrichmentResult:
+    """Run one attempt; a lost claim returns at once with claimed=False."""
+    started = time.monotonic()
+    if not claim(track_id):
+        return EnrichmentResult(str(track_id), Status.IN_PROGRESS, claimed=False)
+    try:
+        track = Track.objects.select_related("enrichment_status").get(pk=track_id)
+        attempt = _attempt_for(track, force_refresh)
+        run_all(attempt)
+        result = persist(track.pk, attempt)
+    except Exception as error:
+        # Never leave the track in_progress, never call a crash a success.
+        record_failure(track_id, f"{type(error).__name__}: {error}")
+        metrics.TRACKS_ENRICHED.labels(status=Status.FAILED).inc()
+        raise
+    result.duration_seconds = round(time.monotonic() - started, 3)
+    result.cached = _all_cached(attempt)
+    metrics.ENRICHMENT_DURATION.observe(result.duration_seconds)
+    metrics.TRACKS_ENRICHED.labels(status=result.status).inc()
+    for provider, outcome in attempt.outcomes.items():
+        metrics.ENRICHMENT_TASKS.labels(source=provider, status=outcome.outcome).inc()
+    return result
+
+
+def _attempt_for(track: Track, force_refresh: bool) -> Attempt:
+    previous = {} if force_refresh else track.enrichment_status.source_outcomes
+    settled = {name for name, seen in previous.items() if seen.get("outcome") in SETTLED}
+    return Attempt(
+        query=Query(track.artist_name, track.title, track.duration_ms),
+        spotify_id=track.spotify_id,
+        isrc=track.isrc,
+        musicbrainz_id=str(track.musicbrainz_id) if track.musicbrainz_id else None,
+        enabled=enabled_providers(),
+        skip=settled,
+        force_refresh=force_refresh,
+    )
+
+
+def persist(track_id: uuid.UUID, attempt: Attempt) -> EnrichmentResult:
+    """Merge into the freshly locked row and write track + status in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        track = Track.objects.select_for_update().get(pk=track_id)
+        status = EnrichmentStatus.objects.select_for_update().get(track_id=track_id)
+        outcomes = _outcomes_json(status.source_outcomes, attempt, now)
+        changed = _apply(track, attempt, now)
+        result = _judge(track, attempt, outcomes)
+        _write_status(status, result, outcomes, now)
+    result.metadata_acquired = changed
+    return result
+
+
+def _apply(track: Track, attempt: Attempt, now: datetime) -> list[str]:
+    """Merge found values into the track and save; the names of the columns that changed."""
+    metadata: dict[str, Any] = dict(track.metadata or {})
+    current = {name: getattr(track, name) for name in ENRICHED_FIELDS}
+    merged = merge(
+        current, metadata.get("provenance", {}), set(track.locked_fields), attempt.found, now
+    )
+    changes = _without_duplicate_isrc(track, merged.changes, metadata)
+    for name, value in changes.items():
+        setattr(track, name, value)
+    metadata["provenance"] = {**metadata.get("provenance", {}), **merged.provenance}
+    sources = set(metadata.get("enrichment_sources", [])) | set(attempt.found)
+    metadata["enrichment_sources"] = sorted(sources)
+    if attempt.tags:
+        metadata["lastfm_tags"] = attempt.tags
+    metadata["review"] = {**metadata.get("review", {}), **attempt.reviews}
+    for provider, outcome in attempt.outcomes.items():
+        if outcome.outcome != "review":
+            metadata["review"].pop(provider, None)  # settled now: nothing left to review
+    if not metadata["review"]:
+        metadata.pop("review")
+    if merged.kept:
+        metadata["kept"] = merged.kept
+    metadata["enriched_at"] = now.isoformat()
+    track.metadata = metadata
+    track.full_clean(exclude=["id"], validate_unique=False, validate_constraints=False)
+    track.save()
+    return sorted(changes)
+
+
+def _without_duplicate_isrc(
+    track: Track, changes: dict[str, Any], metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """Do not write an ISRC another track already holds: note the duplicate instead."""
+    isrc = changes.get("isrc")
+    if not isrc:
+        return changes
+    other = Track.objects.filter(isrc=isrc).exclude(pk=track.pk).values_list("pk", flat=True)
+    holder = other.first()
+    if holder is None:
+        return changes
+    metadata["duplicate_of"] = {"isrc": isrc, "track_id": str(holder)}
+    return {name: value for name, value in changes.items() if name != "isrc"}
+
+
+def _outcomes_json(
+    previous: dict[str, Any], attempt: Attempt, now: datetime
+) -> dict[str, dict[str, Any]]:
+    """Per-provider outcomes: this attempt's, plus earlier settled ones it did not re-ask."""
+    outcomes = {name: seen for name, seen in previous.items() if name in attempt.skip}
+    for provider, outcome in attempt.outcomes.items():
+        outcomes[provider] = {
+            "outcome": outcome.outcome,
+            "detail": outcome.detail[:500],
+            "at": now.isoformat(),
+        }
+    return outcomes
+
+
+def _judge(track: Track, attempt: Attempt, outcomes: dict[str, dict[str, Any]]) -> EnrichmentResult:
+    """Status, sources used and errors of this attempt."""
+    unsettled = {
+        provider: outcomes.get(provider, {"outcome": "not asked", "detail": ""})
+        for provider in attempt.enabled
+        if outcomes.get(provider, {}).get("outcome") not in SETTLED
+    }
+    has_data = bool(track.metadata.get("enrichment_sources"))
+    if not has_data:
+        status = Status.FAILED
+    elif unsettled:
+        status = Status.PARTIAL
+    else:
+        status = Status.COMPLETED
+    hints = [o.retry_after or 60.0 for o in attempt.outcomes.values() if o.transient]
+    return EnrichmentResult(
+        track_id=str(track.pk),
+        status=status,
+        sources_used=sorted(attempt.found),
+        errors={p: f"{o['outcome']}: {o.get('detail', '')}".strip() for p, o in unsettled.items()},
+        retry_after=max(hints) if hints else None,
+    )
+
+
+def _write_status(
+    status: EnrichmentStatus,
+    result: EnrichmentResult,
+    outcomes: dict[str, dict[str, Any]],
+    now: datetime,
+) -> None:
+    status.status = result.status
+    status.sources_enriched = len(result.sources_used)
+    status.last_attempt = now
+    status.claimed_at = None
+    status.source_outcomes = outcomes
+    if result.status == Status.COMPLETED:
+        status.retry_count = 0
+    elif result.status == Status.FAILED:
+        status.retry_count += 1
+    status.error_message = "; ".join(f"{p}: {e}" for p, e in sorted(result.errors.items()))
+    if result.status == Status.FAILED and not result.errors:
+        status.error_message = "not found in any source"
+    status.save()
+
+
+def record_failure(track_id: uuid.UUID | str, message: str) -> None:
+    """Mark an attempt that crashed as failed (counted), releasing the claim."""
+    logger.exception("enrichment of %s failed", track_id)
+    EnrichmentStatus.objects.filter(track_id=track_id).update(
+        status=Status.FAILED,
+        claimed_at=None,
+        last_attempt=timezone.now(),
+        retry_count=F("retry_count") + 1,
+        error_message=message[:2000],
+    )
+
+
+def _all_cached(attempt: Attempt) -> bool:
+    calls = sum(source.network_calls for source in attempt.sources.values())
+    hits = sum(source.cache_hits for source in attempt.sources.values())
+    return calls == 0 and hits > 0

@@ -1,0 +1,141 @@
+"""Discogs database search: releases containing a track, with label, catno, country and year.
+
+https://www.discogs.com/developers#page:database,header:database-search
+Search needs a personal token (`Authorization: Discogs token=...`). Each search result already
+carries label list, catno, country, year, genres and styles: no second call is needed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+
+from enrichment.matching import Candidate
+from enrichment.sources.base import Source
+from enrichment.sources.types import (
+    Supplies,
+    as_dict,
+    dicts,
+    get_int,
+    get_str,
+    opt_int,
+    opt_str,
+    parsing,
+    strings,
+)
+
+SEARCH_TTL = timedelta(days=14)
+MAX_PER_PAGE = 100
+# Discogs numbers namesakes ("Enjoy (8)") and marks name variations with "*".
+_ARTIST_SUFFIX = re.compile(r"\s*(\(\d+\)|\*)$")
+
+
+@dataclass(frozen=True)
+class DiscogsRelease(Supplies):
+    """One release from a Discogs database search."""
+
+    id: int
+    title: str  # "Artist - Release", as Discogs sends it
+    artist: str
+    release_title: str
+    labels: tuple[str, ...]
+    catno: str | None
+    country: str | None
+    year: int | None
+    genres: tuple[str, ...]
+    styles: tuple[str, ...]
+    formats: tuple[str, ...]
+
+    @property
+    def label(self) -> str | None:
+        """The first (main) label; "Not On Label" is not a label."""
+        if not self.labels or self.labels[0].lower().startswith("not on label"):
+            return None
+        return self.labels[0]
+
+    def supplied(self) -> dict[str, Any]:
+        """Discogs id, label, catalogue number, country and year."""
+        return {
+            "discogs_id": self.id,
+            "label": self.label,
+            "catalog_number": self.catno,
+            "release_country": self.country,
+            "release_date": date(self.year, 1, 1) if self.year else None,
+            "release_date_precision": "year" if self.year else None,
+        }
+
+    def to_candidate(self) -> Candidate:
+        """This release as a candidate (its title is the release's, e.g. a single's)."""
+        return Candidate(
+            source="discogs",
+            identifier=str(self.id),
+            artist=self.artist,
+            title=self.release_title,
+        )
+
+
+def parse_result(item: Mapping[str, Any]) -> DiscogsRelease:
+    """Read one search result."""
+    title = get_str(item, "title")
+    artist, separator, release_title = title.partition(" - ")
+    if not separator:
+        artist, release_title = "", title
+    catno = opt_str(item, "catno")
+    year = opt_int(item, "year")
+    return DiscogsRelease(
+        id=get_int(item, "id"),
+        title=title,
+        artist=_clean_artist(artist),
+        release_title=release_title.strip(),
+        labels=strings(item, "label"),  # a list, or one string in older answers
+        catno=None if catno is None or catno.lower() == "none" else catno,
+        country=opt_str(item, "country"),
+        year=year if year and 1000 <= year <= 9999 else None,
+        genres=strings(item, "genre"),
+        styles=strings(item, "style"),
+        formats=strings(item, "format"),
+    )
+
+
+def _clean_artist(credit: str) -> str:
+    names = [_ARTIST_SUFFIX.sub("", name) for name in re.split(r"(\s*[,&/]\s*)", credit)]
+    return "".join(names).strip()
+
+
+class DiscogsSource(Source):
+    """Discogs database search (token auth)."""
+
+    name = "discogs"
+
+    @classmethod
+    def missing_configuration(cls) -> str | None:
+        """Search requires a personal access token."""
+        if settings.DISCOGS_TOKEN:
+            return None
+        return "set DISCOGS_TOKEN (a personal access token from discogs.com/settings/developers)"
+
+    def auth_headers(self) -> dict[str, str]:
+        """The token header (never cached or stored)."""
+        return {"Authorization": f"Discogs token={settings.DISCOGS_TOKEN}"}
+
+    def search(self, artist: str, title: str, limit: int = 10) -> list[DiscogsRelease]:
+        """Releases by an artist containing a track, best first."""
+        # https://www.discogs.com/developers#page:database,header:database-search
+        params: dict[str, str | int] = {
+            "type": "release",
+            "artist": artist,
+            "track": title,
+            "per_page": max(1, min(limit, MAX_PER_PAGE)),
+        }
+        payload = self.get_json("database/search", params, endpoint="search", ttl=SEARCH_TTL)
+        if payload is None:
+            return []
+        with parsing(self.name, "search"):
+            results = dicts(as_dict(payload, "body"), "results", required=True)
+            releases = [item for item in results if item.get("type", "release") == "release"]
+            return [parse_result(item) for item in releases[:limit]]

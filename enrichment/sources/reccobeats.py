@@ -1,0 +1,65 @@
+"""ReccoBeats: Spotify-style audio features looked up by Spotify track id.
+
+https://reccobeats.com/docs/apis/get-audio-features
+No key. Up to 40 ids per call ("size must be between 1 and 40"). Answers are keyed by
+ReccoBeats's own id: the Spotify id comes from `href` ("https://open.spotify.com/track/<id>"),
+and ids it does not know are simply absent from `content`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+
+from enrichment.sources.base import Source
+from enrichment.sources.types import (
+    AudioFeatures,
+    PayloadError,
+    as_dict,
+    audio_features_from,
+    dicts,
+    get_str,
+    parsing,
+)
+
+FEATURES_TTL = timedelta(days=90)
+MAX_IDS = 40
+_SPOTIFY_TRACK_HREF = re.compile(r"open\.spotify\.com/track/([0-9A-Za-z]+)")
+
+
+def spotify_id_from_href(href: str) -> str:
+    """The Spotify track id at the end of an open.spotify.com track URL."""
+    match = _SPOTIFY_TRACK_HREF.search(href)
+    if match is None:
+        raise PayloadError(f"href {href!r} is not a Spotify track URL")
+    return match.group(1)
+
+
+class ReccoBeatsSource(Source):
+    """ReccoBeats audio features (the fallback when Spotify refuses them)."""
+
+    name = "reccobeats"
+
+    def audio_features(self, spotify_ids: Iterable[str]) -> dict[str, AudioFeatures]:
+        """Features for up to 40 Spotify ids, keyed by Spotify id; unknown ids are absent."""
+        # https://reccobeats.com/docs/apis/get-audio-features
+        ids = sorted(set(spotify_ids))  # sorted: the same set is the same cache entry
+        if len(ids) > MAX_IDS:
+            raise ValueError(f"at most {MAX_IDS} ids per call, got {len(ids)}")
+        if not ids:
+            return {}
+        params = {"ids": ",".join(ids)}
+        payload = self.get_json(
+            "audio-features", params, endpoint="audio-features", ttl=FEATURES_TTL
+        )
+        if payload is None:
+            return {}
+        with parsing(self.name, "audio-features"):
+            items = dicts(as_dict(payload, "body"), "content", required=True)
+            found = (
+                audio_features_from(i, spotify_id_from_href(get_str(i, "href"))) for i in items
+            )
+            return {
+                features.spotify_id: features for features in found if features.spotify_id in ids
+            }

@@ -1,0 +1,280 @@
+"""Spotify Web API: track lookup, ISRC and text search, audio features.
+
+https://developer.spotify.com/documentation/web-api
+Client-credentials token, kept per process until shortly before it expires. Apps created after
+2024-11-27 get 403 on audio features: that marks the capability unavailable for a day (shared
+through Django's database cache) so the pipeline falls back to ReccoBeats without asking again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.cache import cache as django_cache
+
+from enrichment.matching import Candidate
+from enrichment.sources.base import Source
+from enrichment.sources.errors import (
+    CapabilityUnavailable,
+    ConfigurationError,
+    SourceError,
+    Unauthorized,
+)
+from enrichment.sources.types import (
+    AudioFeatures,
+    Supplies,
+    as_dict,
+    audio_features_from,
+    dicts,
+    get_int,
+    get_str,
+    normalise_isrc,
+    opt_dict,
+    opt_int,
+    opt_str,
+    parsing,
+    partial_date,
+)
+
+LOOKUP_TTL = timedelta(days=7)  # a track carries popularity, which moves
+SEARCH_TTL = timedelta(days=14)
+FEATURES_TTL = timedelta(days=90)
+MAX_SEARCH_LIMIT = 10  # development-mode apps get at most 10 search items (2026)
+MAX_FEATURE_IDS = 100
+FEATURES_UNAVAILABLE_KEY = "sources:spotify:audio-features-unavailable"
+FEATURES_UNAVAILABLE_FOR = timedelta(hours=24)
+TOKEN_MARGIN_SECONDS = 60.0  # stop using a token this long before Spotify expires it
+
+
+@dataclass(frozen=True)
+class SpotifyTrack(Supplies):
+    """A Spotify track object."""
+
+    id: str
+    name: str
+    artists: tuple[str, ...]
+    artist_ids: tuple[str, ...]
+    duration_ms: int | None
+    isrc: str | None
+    popularity: int | None  # absent for development-mode apps since 2026
+    album: str | None
+    release_date: date | None
+    release_date_precision: str | None
+    explicit: bool
+
+    def supplied(self) -> dict[str, Any]:
+        """Identifiers, duration, release date and popularity."""
+        return {
+            "spotify_id": self.id,
+            "isrc": self.isrc,
+            "duration_ms": self.duration_ms,
+            "release_date": self.release_date,
+            "release_date_precision": self.release_date_precision,
+            "spotify_popularity": self.popularity,
+        }
+
+    def to_candidate(self) -> Candidate:
+        """This track as a search candidate for matching."""
+        return Candidate(
+            source="spotify",
+            identifier=self.id,
+            artist=", ".join(self.artists),
+            title=self.name,
+            artists=self.artists,
+            duration_ms=self.duration_ms,
+            isrc=self.isrc,
+        )
+
+
+def parse_track(item: Mapping[str, Any]) -> SpotifyTrack:
+    """Read one track object."""
+    # https://developer.spotify.com/documentation/web-api/reference/get-track
+    artists = dicts(item, "artists", required=True)
+    album = opt_dict(item, "album")
+    released = partial_date(
+        opt_str(album, "release_date"), opt_str(album, "release_date_precision")
+    )
+    return SpotifyTrack(
+        id=get_str(item, "id"),
+        name=get_str(item, "name"),
+        artists=tuple(get_str(artist, "name") for artist in artists),
+        artist_ids=tuple(artist["id"] for artist in artists if isinstance(artist.get("id"), str)),
+        duration_ms=opt_int(item, "duration_ms"),
+        isrc=normalise_isrc(opt_str(opt_dict(item, "external_ids"), "isrc")),
+        popularity=opt_int(item, "popularity"),
+        album=opt_str(album, "name"),
+        release_date=released[0] if released else None,
+        release_date_precision=released[1] if released else None,
+        explicit=item.get("explicit") is True,
+    )
+
+
+def _quoted(text: str) -> str:
+    # Spotify's field filters take a quoted phrase; a quote inside it cannot be escaped.
+    return '"' + text.replace('"', " ").strip() + '"'
+
+
+class SpotifySource(Source):
+    """Spotify Web API with a client-credentials token."""
+
+    name = "spotify"
+    # (token URL, client id) -> (token, monotonic expiry): one token per app per process.
+    _tokens: ClassVar[dict[tuple[str, str], tuple[str, float]]] = {}
+    _token_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def missing_configuration(cls) -> str | None:
+        """Both client id and secret are needed for a token."""
+        if settings.SPOTIFY_CLIENT_ID and settings.SPOTIFY_CLIENT_SECRET:
+            return None
+        return "set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET (a Spotify app's credentials)"
+
+    @classmethod
+    def forget_tokens(cls) -> None:
+        """Drop every cached token (tests, or after credentials change)."""
+        with cls._token_lock:
+            cls._tokens.clear()
+
+    # --- public lookups --------------------------------------------------------------------
+    def track(self, spotify_id: str) -> SpotifyTrack | None:
+        """One track by id."""
+        # https://developer.spotify.com/documentation/web-api/reference/get-track
+        payload = self._get(f"tracks/{spotify_id}", {}, endpoint="tracks", ttl=LOOKUP_TTL)
+        if payload is None:
+            return None
+        with parsing(self.name, "tracks"):
+            return parse_track(as_dict(payload, "track"))
+
+    def search_isrc(self, isrc: str) -> list[SpotifyTrack]:
+        """Tracks carrying an ISRC."""
+        # https://developer.spotify.com/documentation/web-api/reference/search
+        return self._search(f"isrc:{isrc}", MAX_SEARCH_LIMIT)
+
+    def search(self, artist: str, title: str, limit: int = 10) -> list[SpotifyTrack]:
+        """Tracks matching `track:"T" artist:"A"`."""
+        # https://developer.spotify.com/documentation/web-api/reference/search
+        return self._search(f"track:{_quoted(title)} artist:{_quoted(artist)}", limit)
+
+    def audio_features(self, spotify_id: str) -> AudioFeatures | None:
+        """Features of one track."""
+        # https://developer.spotify.com/documentation/web-api/reference/get-audio-features
+        payload = self._features(f"audio-features/{spotify_id}", {})
+        if payload is None:
+            return None
+        with parsing(self.name, "audio-features"):
+            return audio_features_from(as_dict(payload, "audio features"), spotify_id)
+
+    def audio_features_batch(self, spotify_ids: Iterable[str]) -> dict[str, AudioFeatures]:
+        """Features of up to 100 tracks by id."""
+        # https://developer.spotify.com/documentation/web-api/reference/get-several-audio-features
+        ids = sorted(set(spotify_ids))  # sorted: the same set is the same cache entry
+        if len(ids) > MAX_FEATURE_IDS:
+            raise ValueError(f"at most {MAX_FEATURE_IDS} ids per call, got {len(ids)}")
+        if not ids:
+            return {}
+        payload = self._features("audio-features", {"ids": ",".join(ids)})
+        if payload is None:
+            return {}
+        with parsing(self.name, "audio-features"):
+            items = dicts(as_dict(payload, "body"), "audio_features", required=True)
+            found = (audio_features_from(item, get_str(item, "id")) for item in items)
+            return {features.spotify_id: features for features in found}
+
+    # --- the calls ---------------------------------------------------------------------------
+    def _search(self, query: str, limit: int) -> list[SpotifyTrack]:
+        params: dict[str, str | int] = {
+            "q": query,
+            "type": "track",
+            "limit": max(1, min(limit, MAX_SEARCH_LIMIT)),
+        }
+        payload = self._get("search", params, endpoint="search", ttl=SEARCH_TTL)
+        if payload is None:
+            return []
+        with parsing(self.name, "search"):
+            page = as_dict(as_dict(payload, "body").get("tracks"), "'tracks'")
+            return [parse_track(item) for item in dicts(page, "items", required=True)]
+
+    def _features(self, path: str, params: dict[str, str | int]) -> Any | None:
+        if django_cache.get(FEATURES_UNAVAILABLE_KEY):
+            raise CapabilityUnavailable(self.name, "audio features are not available to this app")
+        try:
+            return self._get(path, params, endpoint="audio-features", ttl=FEATURES_TTL)
+        except CapabilityUnavailable:
+            django_cache.set(
+                FEATURES_UNAVAILABLE_KEY, True, FEATURES_UNAVAILABLE_FOR.total_seconds()
+            )
+            raise
+
+    def _get(
+        self, path: str, params: dict[str, str | int], *, endpoint: str, ttl: timedelta
+    ) -> Any | None:
+        """One API call; on 401 the token is renewed and the call made once more."""
+        try:
+            return self.get_json(path, params, endpoint=endpoint, ttl=ttl)
+        except Unauthorized:
+            self._drop_token()
+            return self.get_json(path, params, endpoint=endpoint, ttl=ttl)
+
+    # --- the token ---------------------------------------------------------------------------
+    def auth_headers(self) -> dict[str, str]:
+        """The bearer token (never cached with a response)."""
+        return {"Authorization": f"Bearer {self._access_token()}"}
+
+    def _access_token(self) -> str:
+        app = (settings.SPOTIFY_AUTH_URL, settings.SPOTIFY_CLIENT_ID)
+        with self._token_lock:  # one token request per process, not one per thread
+            cached = self._tokens.get(app)
+            if cached is not None and time.monotonic() < cached[1]:
+                return cached[0]
+            token, lifetime = self._request_token()
+            expires_at = time.monotonic() + max(lifetime - TOKEN_MARGIN_SECONDS, 0.0)
+            self._tokens[app] = (token, expires_at)
+            return token
+
+    def _drop_token(self) -> None:
+        with self._token_lock:
+            self._tokens.pop((settings.SPOTIFY_AUTH_URL, settings.SPOTIFY_CLIENT_ID), None)
+
+    def _request_token(self) -> tuple[str, float]:
+        """A new token."""
+        # https://developer.spotify.com/documentation/web-api/tutorials/client-credentials-flow
+        payload = self.post_form(
+            settings.SPOTIFY_AUTH_URL,
+            {"grant_type": "client_credentials"},
+            endpoint="token",
+            basic_auth=(settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET),
+        )
+        if payload is None:
+            raise ConfigurationError(self.name, "token: HTTP 404: check SPOTIFY_AUTH_URL")
+        with parsing(self.name, "token"):
+            body = as_dict(payload, "token")
+            return get_str(body, "access_token"), float(get_int(body, "expires_in"))
+
+    # --- error refinements -------------------------------------------------------------------
+    def auth_error(self, status: int, endpoint: str, body: str) -> SourceError:
+        """Token refusals are configuration; a 403 on audio features is a missing capability."""
+        if endpoint == "token":
+            return ConfigurationError(
+                self.name,
+                f"token: HTTP {status}: SPOTIFY_CLIENT_ID/SECRET rejected ({body[:200]})",
+            )
+        if status == 403 and endpoint == "audio-features":
+            return CapabilityUnavailable(
+                self.name, f"audio-features: HTTP 403: not available to this app ({body})"
+            )
+        return super().auth_error(status, endpoint, body)
+
+    def client_error(self, status: int, endpoint: str, body: str) -> SourceError | None:
+        """A 400 from the token endpoint (invalid_client) means the credentials are wrong."""
+        if endpoint == "token":
+            return ConfigurationError(
+                self.name,
+                f"token: HTTP {status}: SPOTIFY_CLIENT_ID/SECRET rejected ({body[:200]})",
+            )
+        return super().client_error(status, endpoint, body)
