@@ -164,6 +164,13 @@ HTTP_CACHE = os.environ.get("HTTP_CACHE", "db").strip() or "db"
 RATE_LIMIT_MAX_WAIT = float(os.environ.get("RATE_LIMIT_MAX_WAIT", "") or 30.0)
 HTTP_TIMEOUT = float(os.environ.get("HTTP_TIMEOUT", "") or 15.0)
 
+# The sources enrichment asks, in any order (the pipeline fixes the order).
+ENRICHMENT_SOURCES = env_list(
+    "ENRICHMENT_SOURCES", "spotify,musicbrainz,deezer,reccobeats,discogs,lastfm"
+)
+# A claim older than this (seconds) is taken to belong to a dead worker and may be retaken.
+ENRICH_CLAIM_TIMEOUT = env_int("ENRICH_CLAIM_TIMEOUT", 900)
+
 # --- Jobs ---------------------------------------------------------------------------------
 ENRICH_BATCH_SIZE = env_int("ENRICH_BATCH_SIZE", 100)
 ENRICH_MAX_BATCH_REQUEST = env_int("ENRICH_MAX_BATCH_REQUEST", 1000)
@@ -174,5 +181,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # One INFO line per command start-up otherwise.
+        "procrastinate.blueprints": {"level": "WARNING"},
+    },
 }
