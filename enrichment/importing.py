@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, EnrichmentStatus, Track
+from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, Track
 
 COLUMNS = ("artist_name", "track_title", "track_id", "spotify_id", "isrc")
 MAX_TEXT = 500
@@ -140,7 +140,6 @@ def upsert(row: TrackRow) -> tuple[str, Track]:
                 spotify_id=row.spotify_id,
                 isrc=row.isrc,
             )
-            EnrichmentStatus.objects.create(track=track)
             return "created", track
         # Identifiers only fill gaps: an import never overwrites what enrichment or a curator set.
         changed = [
@@ -152,7 +151,6 @@ def upsert(row: TrackRow) -> tuple[str, Track]:
             setattr(track, name, getattr(row, name))
         if changed:
             track.save(update_fields=[*changed, "updated_at"])
-        EnrichmentStatus.objects.get_or_create(track=track)
         return ("updated" if changed else "unchanged"), track
 
 

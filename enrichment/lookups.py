@@ -172,11 +172,12 @@ def reccobeats_features(attempt: Attempt) -> Outcome:
 
 
 def discogs_release(attempt: Attempt) -> Outcome:
-    """The earliest release by our artist carrying this track (label, catalog no., country).
+    """The release by our artist that carries this track (label, catalog number, country).
 
     Discogs searches releases filtered by track title, so a result's own title is the
-    release's ("For Lack Of A Better Name"), not the track's: match on the artist, with the
-    track title we asked for, and prefer the earliest year (the original release).
+    release's ("For Lack Of A Better Name"), not the track's: match on the artist with the
+    track title we asked for; among our artist's releases prefer the one from the year we
+    already know (Spotify/MusicBrainz), then one named like the track, then the earliest.
     """
     query = attempt.query
     releases = attempt.source("discogs").search(query.artist, query.title)
@@ -187,14 +188,33 @@ def discogs_release(attempt: Attempt) -> Outcome:
     if decision.accepted is None:
         attempt.reviews["discogs"] = decision.to_dict()
         return Outcome("review", decision.reason)
-    artist_matches = [
-        (release.year or 9999, position, release)
+    ours = [
+        (position, release)
         for position, (release, candidate) in enumerate(zip(releases, candidates, strict=True))
         if score_candidate(query, candidate).score >= decision.accepted.score - 1e-9
     ]
-    earliest = min(artist_matches, key=lambda item: item[:2])[2]
-    attempt.accept("discogs", earliest, decision.accepted.score)
+    known_year = _known_release_year(attempt)
+    best = min(ours, key=lambda item: _release_rank(query, item[1], item[0], known_year))[1]
+    attempt.accept("discogs", best, decision.accepted.score)
     return Outcome("data", decision.reason)
+
+
+def _known_release_year(attempt: Attempt) -> int | None:
+    for provider in ("musicbrainz", "spotify", "deezer"):
+        found = attempt.found.get(provider)
+        if found and found.values.get("release_date"):
+            return int(found.values["release_date"].year)
+    return None
+
+
+def _release_rank(
+    query: Query, release: Any, position: int, known_year: int | None
+) -> tuple[float, ...]:
+    year_gap = abs(release.year - known_year) if known_year and release.year else 100
+    named_like_track = score_candidate(
+        query, replace(release.to_candidate(), artist=query.artist)
+    ).components["title"]
+    return (year_gap, -named_like_track, release.year or 9999, position)
 
 
 def lastfm_track(attempt: Attempt) -> Outcome:

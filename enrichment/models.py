@@ -196,6 +196,13 @@ class Track(models.Model):
     def __str__(self) -> str:
         return f"{self.artist_name} - {self.title}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a new track also gets its (pending) enrichment status row."""
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            EnrichmentStatus.objects.get_or_create(track=self)
+
 
 _DUE_SQL = """
 SELECT track_id FROM (

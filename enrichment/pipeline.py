@@ -23,11 +23,12 @@ from django.utils import timezone
 from enrichment import metrics
 from enrichment.lookups import SETTLED, Attempt, run_all
 from enrichment.matching import Query
-from enrichment.merge import merge
+from enrichment.merge import PRECEDENCE, merge
 from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track
 
 logger = logging.getLogger(__name__)
 Status = EnrichmentStatus.Status
+PRECEDENCE_PROVIDERS = frozenset(provider for order in PRECEDENCE.values() for provider in order)
 
 
 @dataclass
@@ -96,11 +97,22 @@ def enrich(track_id: uuid.UUID | str, *, force_refresh: bool = False) -> Enrichm
 def _attempt_for(track: Track, force_refresh: bool) -> Attempt:
     previous = {} if force_refresh else track.enrichment_status.source_outcomes
     settled = {name for name, seen in previous.items() if seen.get("outcome") in SETTLED}
+    provenance = track.metadata.get("provenance", {})
+
+    def known(field: str) -> str | None:
+        # Identify with what came from outside (import, curator) or from providers not asked
+        # again; a provider re-asked re-learns its own ids, so the attempt replays the same
+        # requests as before and a warm cache answers all of them.
+        value = getattr(track, field)
+        origin = provenance.get(field, {}).get("source")
+        usable = origin is None or origin not in PRECEDENCE_PROVIDERS or origin in settled
+        return str(value) if value and usable else None
+
     return Attempt(
         query=Query(track.artist_name, track.title, track.duration_ms),
-        spotify_id=track.spotify_id,
-        isrc=track.isrc,
-        musicbrainz_id=str(track.musicbrainz_id) if track.musicbrainz_id else None,
+        spotify_id=known("spotify_id"),
+        isrc=known("isrc"),
+        musicbrainz_id=known("musicbrainz_id"),
         enabled=enabled_providers(),
         skip=settled,
         force_refresh=force_refresh,

@@ -1,24 +1,37 @@
-"""Procrastinate tasks: thin wrappers that load ids and call the pipeline."""
+"""Procrastinate tasks: thin wrappers that load ids and call the pipeline or the upkeep.
+
+Enrichment runs in its own thread pool (ENRICH_THREADS), not in the worker's default
+executor: Procrastinate runs sync tasks in min(32, cpus + 4) threads whatever --concurrency
+says, and rate-limited jobs spend most of their time waiting for their turn.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import random
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
-from django.db import transaction
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections, transaction
 from procrastinate import RetryDecision
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
 
-from enrichment import pipeline
+from enrichment import maintenance, pipeline
+from enrichment.models import EnrichmentStatus
+from enrichment.sources.cache import purge_expired
 
 logger = logging.getLogger(__name__)
 QUEUE = "enrichment"
+MAINTENANCE_QUEUE = "maintenance"
+TASK_NAME = "enrichment.enrich_track"
 
 
 class TransientEnrichmentFailure(Exception):
@@ -49,13 +62,35 @@ class TransientRetry(BaseRetryStrategy):
         return RetryDecision(retry_at=datetime.datetime.now(datetime.UTC) + delay)
 
 
-@app.task(name="enrichment.enrich_track", queue=QUEUE, retry=TransientRetry())
-def enrich_track(track_id: str, force_refresh: bool = False) -> str:
+_executor: ThreadPoolExecutor | None = None
+
+
+def _enrichment_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(settings.ENRICH_THREADS, thread_name_prefix="enrich")
+    return _executor
+
+
+def run_enrichment(track_id: str, force_refresh: bool) -> pipeline.EnrichmentResult:
+    """One attempt in a pool thread, with that thread's reused database connection."""
+    close_old_connections()
+    try:
+        return pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
+    finally:
+        close_old_connections()
+
+
+@app.task(name=TASK_NAME, queue=QUEUE, retry=TransientRetry())
+async def enrich_track(track_id: str, force_refresh: bool = False) -> str:
     """Enrich one track (ids travel as strings: job arguments are JSON)."""
-    result = pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
+    loop = asyncio.get_running_loop()
+    result = await loop.run_in_executor(
+        _enrichment_executor(), run_enrichment, track_id, force_refresh
+    )
     if result.claimed and result.transient:
         raise TransientEnrichmentFailure(track_id, result.retry_after)
-    return result.status
+    return str(result.status)
 
 
 def queueing_lock(track_id: uuid.UUID | str) -> str:
@@ -79,3 +114,77 @@ def defer_enrichment(
         except AlreadyEnqueued:
             jobs[str(track_id)] = None
     return jobs
+
+
+def bulk_defer(track_ids: list[uuid.UUID]) -> int:
+    """Queue many tracks in one statement, skipping any already queued; how many were queued."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    locks = {queueing_lock(track_id): track_id for track_id in track_ids}
+    queued = set(
+        ProcrastinateJob.objects.filter(queueing_lock__in=list(locks), status="todo").values_list(
+            "queueing_lock", flat=True
+        )
+    )
+    fresh = [track_id for lock, track_id in locks.items() if lock not in queued]
+    jobs = [
+        enrich_track.configure(queueing_lock=queueing_lock(track_id)).make_new_job(
+            track_id=str(track_id), force_refresh=False
+        )
+        for track_id in fresh
+    ]
+    if not jobs:
+        return 0
+    try:
+        with transaction.atomic():
+            app.job_manager.batch_defer_jobs(jobs)
+        return len(jobs)
+    except AlreadyEnqueued:  # a job appeared meanwhile: fall back to one by one
+        return sum(job is not None for job in defer_enrichment(fresh).values())
+
+
+def enqueue_due(limit: int) -> int:
+    """Queue the due tracks (oldest attempt first); how many jobs were added."""
+    maintenance.add_missing_statuses(limit)
+    return bulk_defer(EnrichmentStatus.objects.due_track_ids(limit))
+
+
+@app.periodic(cron="*/15 * * * *", periodic_id="enqueue-due")
+@app.task(name="enrichment.enqueue_due", queue=MAINTENANCE_QUEUE, queueing_lock="enqueue-due")
+def enqueue_due_tracks(timestamp: int) -> int:
+    """Every 15 minutes: queue a batch of due tracks (ENRICH_BATCH_SIZE)."""
+    queued = enqueue_due(settings.ENRICH_BATCH_SIZE)
+    logger.info("queued %d due track(s)", queued)
+    return queued
+
+
+@app.periodic(cron="* * * * *", periodic_id="breaker-metrics")
+@app.task(name="enrichment.refresh_breaker_metrics", queue=MAINTENANCE_QUEUE)
+def refresh_breaker_metrics(timestamp: int) -> dict[str, str]:
+    """Every minute: publish the shared breaker states as metrics."""
+    return maintenance.publish_breaker_states()
+
+
+@app.periodic(cron="* * * * *", periodic_id="recover-stalled")
+@app.task(name="enrichment.recover_stalled_jobs", queue=MAINTENANCE_QUEUE)
+async def recover_stalled_jobs(timestamp: int) -> int:
+    """Every minute: jobs of workers that stopped heartbeating run again, tracks unstuck."""
+    stalled = list(await app.job_manager.get_stalled_jobs())
+    track_ids = [job.task_kwargs["track_id"] for job in stalled if job.task_name == TASK_NAME]
+    await sync_to_async(maintenance.release_claims)(track_ids)
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+    released = await sync_to_async(maintenance.release_stale_claims)()
+    if stalled or released:
+        logger.warning("recovered %d stalled job(s), %d stale claim(s)", len(stalled), released)
+    return len(stalled)
+
+
+@app.periodic(cron="17 3 * * *", periodic_id="prune")
+@app.task(name="enrichment.prune", queue=MAINTENANCE_QUEUE)
+async def prune(timestamp: int) -> int:
+    """Daily: drop expired cache rows, succeeded jobs after 7 days, failed after 30."""
+    deleted = await sync_to_async(purge_expired)()
+    await app.job_manager.delete_old_jobs(nb_hours=7 * 24)
+    await app.job_manager.delete_old_jobs(nb_hours=30 * 24, include_failed=True)
+    return deleted

@@ -173,6 +173,9 @@ ENRICH_CLAIM_TIMEOUT = env_int("ENRICH_CLAIM_TIMEOUT", 900)
 
 # --- Jobs ---------------------------------------------------------------------------------
 ENRICH_BATCH_SIZE = env_int("ENRICH_BATCH_SIZE", 100)
+# Threads per worker process running enrichment attempts (most of their time is spent
+# waiting for a rate-limit turn, so many more than cores).
+ENRICH_THREADS = env_int("ENRICH_THREADS", 16)
 ENRICH_MAX_BATCH_REQUEST = env_int("ENRICH_MAX_BATCH_REQUEST", 1000)
 
 LOGGING = {
@@ -185,5 +188,6 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
         # One INFO line per command start-up otherwise.
         "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }

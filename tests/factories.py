@@ -11,11 +11,13 @@ _counter = itertools.count(1)
 
 
 def make_track(*, status: str | None = "pending", **fields: Any) -> Track:
-    """Create a track (and its status row unless status is None)."""
+    """Create a track with a status row in that status (None: no status row at all)."""
     number = next(_counter)
     fields.setdefault("artist_name", f"Artist {number}")
     fields.setdefault("title", f"Title {number}")
-    track = Track.objects.create(**fields)
-    if status is not None:
-        EnrichmentStatus.objects.create(track=track, status=status)
+    track = Track.objects.create(**fields)  # creates its pending status row
+    if status is None:
+        EnrichmentStatus.objects.filter(track=track).delete()
+    elif status != "pending":
+        EnrichmentStatus.objects.filter(track=track).update(status=status)
     return track

@@ -1,0 +1,111 @@
+"""manage.py run_workers: N Procrastinate worker processes, restarted if they die.
+
+A worker exits after about 30 s without its database (lessons.md); this supervisor starts it
+again with backoff, so a database restart loses nothing. SIGTERM/SIGINT are passed on for a
+graceful stop (in-flight jobs finish); a worker killed outright has its job recovered by the
+periodic stalled-job recovery of the surviving workers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+MAX_BACKOFF = 30.0
+HEALTHY_AFTER = 60.0  # a worker that ran this long restarts without accumulated backoff
+
+
+@dataclass
+class Child:
+    """One supervised worker process."""
+
+    number: int
+    command: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    backoff: float = 1.0
+    restart_at: float = field(default=0.0)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command)
+        self.started = time.monotonic()
+
+    def reap(self) -> int | None:
+        """The exit code if the process ended (and schedule its restart), else None."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        code = self.process.returncode
+        _mark_metrics_dead(self.process.pid)
+        ran = time.monotonic() - self.started
+        self.backoff = 1.0 if ran > HEALTHY_AFTER else min(self.backoff * 2, MAX_BACKOFF)
+        self.restart_at = time.monotonic() + self.backoff
+        self.process = None
+        return code
+
+
+def _mark_metrics_dead(pid: int) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
+
+
+class Command(BaseCommand):
+    help = "Run and supervise Procrastinate worker processes (restart on exit, graceful stop)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--processes", type=int, default=2)
+        parser.add_argument(
+            "--concurrency", type=int, default=None, help="jobs per process (ENRICH_THREADS)"
+        )
+        parser.add_argument("--queues", default="", help="comma-separated (default: all)")
+        parser.add_argument("--grace", type=float, default=60.0, help="seconds to finish jobs")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        concurrency = options["concurrency"] or settings.ENRICH_THREADS
+        command = [sys.executable, "manage.py", "procrastinate", "worker"]
+        command += ["--concurrency", str(concurrency), "--queues", options["queues"]]
+        children = [Child(number, command) for number in range(options["processes"])]
+        stopping: list[int] = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda number, frame: stopping.append(number))
+        for child in children:
+            child.start()
+        self.stdout.write(f"started {len(children)} worker(s), {concurrency} jobs each")
+        while not stopping:
+            self._supervise(children)
+            time.sleep(0.5)
+        self._stop(children, options["grace"])
+
+    def _supervise(self, children: list[Child]) -> None:
+        now = time.monotonic()
+        for child in children:
+            code = child.reap()
+            if code is not None:
+                self.stderr.write(
+                    f"worker {child.number} exited ({code}); restarting in {child.backoff:.0f}s"
+                )
+            if child.process is None and now >= child.restart_at:
+                child.start()
+
+    def _stop(self, children: list[Child], grace: float) -> None:
+        running = [child.process for child in children if child.process is not None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            _mark_metrics_dead(process.pid)
+        self.stdout.write("workers stopped")
