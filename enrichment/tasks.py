@@ -170,7 +170,7 @@ def refresh_breaker_metrics(timestamp: int) -> dict[str, str]:
 async def recover_stalled_jobs(timestamp: int) -> int:
     """Every minute: jobs of workers that stopped heartbeating run again, tracks unstuck."""
     stalled = list(await app.job_manager.get_stalled_jobs())
-    track_ids = [job.task_kwargs["track_id"] for job in stalled if job.task_name == TASK_NAME]
+    track_ids = [str(job.task_kwargs["track_id"]) for job in stalled if job.task_name == TASK_NAME]
     await sync_to_async(maintenance.release_claims)(track_ids)
     for job in stalled:
         await app.job_manager.retry_job(job)

@@ -66,6 +66,8 @@ def test_a_known_track_gets_every_field_its_sources_hold(sandbox: Any) -> None:
     track = Track.objects.create(artist_name=recording.artist.name, title=recording.spotify_name)
     result = pipeline.enrich(track.pk)
     track.refresh_from_db()
+    features = recording.features
+    assert features is not None and track.release_date is not None
     assert result.status == "completed", result.errors
     assert track.spotify_id == recording.spotify_id
     assert track.isrc == recording.isrc
@@ -74,9 +76,9 @@ def test_a_known_track_gets_every_field_its_sources_hold(sandbox: Any) -> None:
     assert track.discogs_id == recording.release.discogs_id
     assert track.label == recording.release.label.name
     assert track.catalog_number == recording.release.catalog_number
-    assert track.bpm == pytest.approx(recording.features.tempo)
-    assert track.energy == pytest.approx(recording.features.energy)
-    assert track.key_pitch_class == recording.features.key
+    assert track.bpm == pytest.approx(features.tempo)
+    assert track.energy == pytest.approx(features.energy)
+    assert track.key_pitch_class == features.key
     assert track.camelot_key != ""
     assert track.lastfm_playcount == recording.lastfm_playcount
     assert track.metadata["lastfm_tags"] == [tag.lower() for tag in recording.lastfm_tags]
