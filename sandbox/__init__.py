@@ -1,0 +1,1 @@
+"""Local simulator of the upstream music APIs (Spotify, MusicBrainz, Discogs, Last.fm, ...)."""

@@ -1,0 +1,65 @@
+"""Simulated ReccoBeats audio features looked up by Spotify track ids."""
+
+# https://reccobeats.com/docs/apis/get-audio-features (ids unknown to it are simply absent).
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.apis.common import method_not_allowed
+from sandbox.base import Context, Request, Response, json_response
+from sandbox.records import Recording
+
+MAX_IDS = 40
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """ReccoBeats's error body."""
+    return json_response(status, {"error": message, "status": status}, headers)
+
+
+def too_many(retry_after: int) -> Response:
+    """429 with Retry-After in seconds."""
+    return error(429, "Too Many Requests", {"Retry-After": str(retry_after)})
+
+
+def failure(status: int) -> Response:
+    """A 5xx."""
+    return error(status, "Internal Server Error" if status == 500 else "Service Unavailable")
+
+
+def handle(request: Request, path: str, ctx: Context) -> Response:
+    """Route /reccobeats/v1 requests."""
+    if request.method != "GET":
+        return method_not_allowed()
+    if path.rstrip("/") != "/audio-features":
+        return error(404, "Not Found")
+    ids = [i.strip() for i in request.query.get("ids", "").split(",") if i.strip()]
+    if not ids:
+        return error(400, "Required parameter 'ids' is missing")
+    if len(ids) > MAX_IDS:
+        return error(400, f"At most {MAX_IDS} ids per request")
+    found = (ctx.catalogue.by_spotify_id.get(i) for i in ids)
+    content = [features_object(r) for r in found if r is not None and r.on("reccobeats")]
+    return json_response(200, {"content": content})
+
+
+def features_object(recording: Recording) -> dict[str, Any]:
+    """Audio features keyed by ReccoBeats's own id, linking back to the Spotify track."""
+    features = recording.features
+    assert features is not None
+    return {
+        "id": recording.reccobeats_id,
+        "href": f"https://open.spotify.com/track/{recording.spotify_id}",
+        "acousticness": features.acousticness,
+        "danceability": features.danceability,
+        "energy": features.energy,
+        "instrumentalness": features.instrumentalness,
+        "key": features.key,
+        "liveness": features.liveness,
+        "loudness": features.loudness,
+        "mode": features.mode,
+        "speechiness": features.speechiness,
+        "tempo": features.tempo,
+        "valence": features.valence,
+    }
