@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8022
 SAMPLE ?= sandbox/data/sample_tracks.csv
 
-.PHONY: help install test lint format demo run migrate worker sandbox bench db-stop clean
+.PHONY: help install test lint format demo run migrate worker bench db-stop clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,11 +35,11 @@ format: $(INSTALLED)  ## apply ruff's formatting and safe fixes
 migrate: $(INSTALLED)  ## apply migrations
 	$(MANAGE) migrate --verbosity 0
 
-demo: migrate  ## the main job: import the sample catalogue and serve the admin on :8022
-	$(MANAGE) import_tracks $(SAMPLE)
-	$(MANAGE) ensure_demo_admin
-	@echo "Admin: http://localhost:$(PORT)/admin/  (Ctrl-C to stop)"
-	$(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
+demo: $(INSTALLED)  ## the main job: sandbox APIs, sample import, workers drain the queue, report, admin on :8022
+	$(MANAGE) demo --port $(PORT) --sample $(SAMPLE)
+
+run: $(INSTALLED)  ## web + workers against the real APIs (credentials in .env)
+	$(MANAGE) demo --real --port $(PORT)
 
 worker: migrate  ## run one Procrastinate worker
 	$(MANAGE) procrastinate worker

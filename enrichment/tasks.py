@@ -165,11 +165,15 @@ def refresh_breaker_metrics(timestamp: int) -> dict[str, str]:
     return maintenance.publish_breaker_states()
 
 
-@app.periodic(cron="* * * * *", periodic_id="recover-stalled")
+@app.periodic(cron=settings.RECOVER_STALLED_CRON, periodic_id="recover-stalled")
 @app.task(name="enrichment.recover_stalled_jobs", queue=MAINTENANCE_QUEUE)
 async def recover_stalled_jobs(timestamp: int) -> int:
     """Every minute: jobs of workers that stopped heartbeating run again, tracks unstuck."""
-    stalled = list(await app.job_manager.get_stalled_jobs())
+    stalled = list(
+        await app.job_manager.get_stalled_jobs(
+            seconds_since_heartbeat=settings.STALLED_AFTER_SECONDS
+        )
+    )
     track_ids = [str(job.task_kwargs["track_id"]) for job in stalled if job.task_name == TASK_NAME]
     await sync_to_async(maintenance.release_claims)(track_ids)
     for job in stalled:

@@ -45,6 +45,10 @@ def embedded_database_url(data_dir: Path) -> str:
         # cleanup_mode=None: the server outlives this process, so manage.py, the workers and
         # the tests all share one running instance (started once, reused by the next caller).
         server = pgserver.get_server(pgdata, cleanup_mode=None)
+        # get_server returns this process's handle as is: start the server again if it was
+        # stopped since (another command, or a restart drill), under pgserver's own lock.
+        with server._lock:
+            server.ensure_postgres_running()
         return str(server.get_uri())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dotenv import load_dotenv
 
@@ -122,14 +122,50 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 
+# REST API (enrichment/api/). Writes need a token or a session; reads (stats, tracks, batch
+# progress) too unless API_OPEN_READS; /health, /metrics and the schema are open. Throttles
+# count per user (or per IP when anonymous) in the default cache, which every process shares.
+API_OPEN_READS = env_bool("API_OPEN_READS", False)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["enrichment.api.permissions.ReadsOpenWritesAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["enrichment.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "enrichment.api.throttling.AnonymousClientThrottle",
+        "enrichment.api.throttling.AuthenticatedClientThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "").strip() or "60/minute",
+        "user": os.environ.get("API_THROTTLE_USER", "").strip() or "600/minute",
+    },
+    # Trusted reverse proxies in front of the app: 0 means the client is REMOTE_ADDR and a
+    # forged X-Forwarded-For cannot dodge the per-client throttle.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
+    "EXCEPTION_HANDLER": "enrichment.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SongNodes Enrichment API",
-    "DESCRIPTION": "Enrich music tracks with identifiers, audio features, keys and tags.",
+    "DESCRIPTION": (
+        "Enrich music tracks with identifiers, audio features, keys and tags. Writes need "
+        "`Authorization: Token <key>` (`manage.py create_api_token USER`) or a session."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EnrichmentStatusEnum": "enrichment.models.EnrichmentStatus.Status",
+        "BreakerStateEnum": "enrichment.models.CircuitBreakerState.State",
+        "HealthStatusEnum": "enrichment.api.health.HEALTH_STATES",
+    },
 }
+# CORS is closed unless origins are listed (no CORS headers at all by default).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 
 # --- Upstream sources -------------------------------------------------------------------
 # Seed rates in requests per second; every value can be overridden by <SOURCE>_RATE_LIMIT.
@@ -172,6 +208,15 @@ ENRICHMENT_SOURCES = env_list(
 ENRICH_CLAIM_TIMEOUT = env_int("ENRICH_CLAIM_TIMEOUT", 900)
 
 # --- Jobs ---------------------------------------------------------------------------------
+# A worker that has not sent a heartbeat for STALLED_AFTER_SECONDS is taken for dead: its
+# jobs are retried by the others (the heartbeat interval must be well below that).
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "") or 10)
+STALLED_AFTER_SECONDS = float(os.environ.get("STALLED_AFTER_SECONDS", "") or 60)
+RECOVER_STALLED_CRON = os.environ.get("RECOVER_STALLED_CRON", "") or "* * * * *"
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": WORKER_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": STALLED_AFTER_SECONDS,
+}
 ENRICH_BATCH_SIZE = env_int("ENRICH_BATCH_SIZE", 100)
 # Threads per worker process running enrichment attempts (most of their time is spent
 # waiting for a rate-limit turn, so many more than cores).
@@ -191,3 +236,24 @@ LOGGING = {
         "procrastinate.periodic": {"level": "WARNING"},
     },
 }
+
+# --- REST API ---
+# Batches are kept in the default (database) cache this long (seconds) for progress reports.
+ENRICH_BATCH_TTL = env_int("ENRICH_BATCH_TTL", 30 * 24 * 3600)
+# The largest batch must fit: an item is at most ~8 KiB of JSON, escapes included.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, ENRICH_MAX_BATCH_REQUEST * 8192)
+# Batches and throttle windows live in the cache table: never cull them at Django's default 300.
+cast(dict[str, Any], CACHES["default"]).setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10**6)
+INSTALLED_APPS.append("corsheaders")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
+    "corsheaders.middleware.CorsMiddleware",
+)
+# Prometheus multiprocess mode: web and worker processes write their samples here and /metrics
+# merges them. Settings load before any code imports prometheus_client, which reads this
+# variable once. Emptied only by `manage.py metrics_reset` when a deployment starts.
+PROMETHEUS_MULTIPROC_DIR = Path(
+    os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip() or DATA_DIR / "prometheus"
+).resolve()
+PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)

@@ -1,8 +1,9 @@
-"""URL routes: the admin, and (from later modules) the REST endpoints and metrics."""
+"""URL routes: the admin, and the REST endpoints, metrics and API docs (enrichment/api/urls.py)."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("enrichment.api.urls")),
 ]
