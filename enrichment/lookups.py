@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from enrichment.matching import Query, decide, score_candidate
+from enrichment.matching import MatchDecision, Query, decide, score_candidate, worth_reviewing
 from enrichment.merge import Found
 from enrichment.sources.base import Source
 from enrichment.sources.errors import SourceError
@@ -84,6 +84,14 @@ class Attempt:
             self.query = replace(self.query, duration_ms=values["duration_ms"])
         return Outcome("data")
 
+    def undecided(self, provider: str, decision: MatchDecision) -> Outcome:
+        """No confident match: keep plausible candidates for a curator, else not found."""
+        if not worth_reviewing(decision):
+            best = decision.ranked[0].candidate
+            return Outcome("not_found", f"only other tracks (best: {best.artist} - {best.title})")
+        self.reviews[provider] = decision.to_dict()
+        return Outcome("review", decision.reason)
+
     def choose(self, provider: str, results: Sequence[Any]) -> Outcome:
         """Score search results; accept a confident best, else keep them for review."""
         if not results:
@@ -91,8 +99,7 @@ class Attempt:
         by_id = {result.to_candidate().identifier: result for result in results}
         decision = decide(self.query, [result.to_candidate() for result in results])
         if decision.accepted is None:
-            self.reviews[provider] = decision.to_dict()
-            return Outcome("review", decision.reason)
+            return self.undecided(provider, decision)
         accepted = decision.accepted
         self.accept(provider, by_id[accepted.candidate.identifier], accepted.score)
         return Outcome("data", decision.reason)
@@ -186,8 +193,7 @@ def discogs_release(attempt: Attempt) -> Outcome:
     candidates = [replace(r.to_candidate(), title=query.title) for r in releases]
     decision = decide(query, candidates)
     if decision.accepted is None:
-        attempt.reviews["discogs"] = decision.to_dict()
-        return Outcome("review", decision.reason)
+        return attempt.undecided("discogs", decision)
     ours = [
         (position, release)
         for position, (release, candidate) in enumerate(zip(releases, candidates, strict=True))

@@ -425,6 +425,21 @@ def decide(
     return MatchDecision(best, ranked, reason)
 
 
+# Below these, a candidate is not "maybe ours" but someone else's track: nothing to review.
+PLAUSIBLE_ARTIST = 0.3
+PLAUSIBLE_TITLE = 0.5
+
+
+def worth_reviewing(decision: MatchDecision) -> bool:
+    """Is any candidate of an unaccepted decision plausibly our track (artist and title
+    both partly agree)? Same title by an unrelated artist is a not-found, not a question."""
+    return any(
+        item.components.get("artist", 0.0) >= PLAUSIBLE_ARTIST
+        and item.components.get("title", 0.0) >= PLAUSIBLE_TITLE
+        for item in decision.ranked
+    )
+
+
 def _floor(value: float) -> str:
     """Two decimals rounded down, so 0.849 never reads as "0.85 below 0.85"."""
     return f"{math.floor(round(value * 100, 6)) / 100:.2f}"

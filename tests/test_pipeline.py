@@ -158,7 +158,11 @@ def test_same_title_by_another_artist_is_never_written(upstream: f.Fakes) -> Non
     assert track.spotify_id is None
     assert track.discogs_id is None
     assert track.lastfm_playcount is None
-    assert set(track.metadata["review"]) >= {"spotify", "musicbrainz", "deezer"}
+    # Someone else's song is not a question for a curator: not found, nothing to review.
+    assert "review" not in track.metadata
+    outcomes = status_of(track).source_outcomes
+    assert outcomes["spotify"]["outcome"] == "not_found"
+    assert "Some Other Band" in outcomes["spotify"]["detail"]
 
 
 def test_a_feat_credit_in_the_title_still_matches(upstream: f.Fakes) -> None:

@@ -61,6 +61,7 @@ class Command(BaseCommand):
             children.append(
                 self._spawn(["run_workers", "--processes", str(options["processes"])], env)
             )
+            self.stdout.write(f"logs of the sandbox and workers: {settings.DATA_DIR / 'logs'}")
             if not options["real"]:
                 self._watch_queue(options["timeout"])
                 self._report(options["sandbox_port"])
@@ -83,12 +84,19 @@ class Command(BaseCommand):
         self.stdout.write(f"sandbox on {url}, rate limits x{scale:g}")
         return env
 
-    def _spawn(self, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, args: list[str], env: dict[str, str] | None = None, *, quiet: bool = True
+    ) -> subprocess.Popen[bytes]:
+        # Background parts log to files, so the progress display stays readable.
+        log_dir = settings.DATA_DIR / "logs"
+        log_dir.mkdir(exist_ok=True)
+        log = (log_dir / f"{args[0]}.log").open("ab") if quiet else None
         return subprocess.Popen(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
         )
 
@@ -120,7 +128,7 @@ class Command(BaseCommand):
     ) -> None:
         call_command("ensure_demo_admin")
         self.stdout.write(f"admin: http://localhost:{port}/admin/   (Ctrl-C stops everything)")
-        web = self._spawn(["runserver", f"127.0.0.1:{port}", "--noreload"], env)
+        web = self._spawn(["runserver", f"127.0.0.1:{port}", "--noreload"], env, quiet=False)
         children.append(web)
         with contextlib.suppress(KeyboardInterrupt):
             web.wait()
