@@ -123,27 +123,37 @@ def run_all(attempt: Attempt) -> None:
         attempt.ask("lastfm", lambda: lastfm_track(attempt))
 
 
-def spotify_track(attempt: Attempt) -> Outcome:
-    """By Spotify id, else by ISRC, else by text search."""
-    spotify = attempt.source("spotify")
-    if attempt.spotify_id:
-        track = spotify.track(attempt.spotify_id)
-        return attempt.accept("spotify", track, 1.0) if track else Outcome("not_found")
+def identify(
+    attempt: Attempt,
+    provider: str,
+    known_id: str | None,
+    lookup: Callable[[str], Any],
+    by_isrc: Callable[[str], Sequence[Any]],
+    search: Callable[[str, str], Sequence[Any]],
+) -> Outcome:
+    """By the source's own id, else by ISRC, else by text search (scored)."""
+    if known_id:
+        result = lookup(known_id)
+        return attempt.accept(provider, result, 1.0) if result else Outcome("not_found")
     if attempt.isrc:
-        return attempt.choose("spotify", spotify.search_isrc(attempt.isrc))
-    return attempt.choose("spotify", spotify.search(attempt.query.artist, attempt.query.title))
+        return attempt.choose(provider, by_isrc(attempt.isrc))
+    return attempt.choose(provider, search(attempt.query.artist, attempt.query.title))
+
+
+def spotify_track(attempt: Attempt) -> Outcome:
+    """Spotify: track by id, search by ISRC, or text search."""
+    spotify = attempt.source("spotify")
+    return identify(
+        attempt, "spotify", attempt.spotify_id, spotify.track, spotify.search_isrc, spotify.search
+    )
 
 
 def musicbrainz_recording(attempt: Attempt) -> Outcome:
-    """By MusicBrainz id, else by ISRC, else by text search (scored, with MB's own score)."""
-    musicbrainz = attempt.source("musicbrainz")
-    if attempt.musicbrainz_id:
-        recording = musicbrainz.recording(attempt.musicbrainz_id)
-        return attempt.accept("musicbrainz", recording, 1.0) if recording else Outcome("not_found")
-    if attempt.isrc:
-        return attempt.choose("musicbrainz", musicbrainz.isrc(attempt.isrc))
-    query = attempt.query
-    return attempt.choose("musicbrainz", musicbrainz.search(query.artist, query.title))
+    """MusicBrainz: recording by MBID, ISRC lookup, or search (with MB's own score)."""
+    mb = attempt.source("musicbrainz")
+    return identify(
+        attempt, "musicbrainz", attempt.musicbrainz_id, mb.recording, mb.isrc, mb.search
+    )
 
 
 def deezer_track(attempt: Attempt) -> Outcome:
