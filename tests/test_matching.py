@@ -15,12 +15,10 @@ from enrichment.matching import (
     Query,
     combine,
     decide,
-    normalise,
-    parse_title,
     recording_key,
     score_candidate,
-    split_artists,
 )
+from enrichment.titles import normalise, parse_title, split_artists
 
 _identifiers = itertools.count(1)
 
