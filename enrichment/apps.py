@@ -9,3 +9,7 @@ class EnrichmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "enrichment"
     verbose_name = "Enrichment"
+
+    def ready(self) -> None:
+        """Register the configuration system checks."""
+        from enrichment import checks  # noqa: F401 (registration happens on import)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import atexit
+import glob
+import os
+
+from prometheus_client import Counter, Gauge, Histogram, multiprocess
+from prometheus_client.mmap_dict import MmapedDict
 
 ENRICHMENT_TASKS = Counter(
     "enrichment_tasks_total", "Enrichment work per source and outcome", ["source", "status"]
@@ -40,3 +45,31 @@ def set_breaker_state(api: str, state: str) -> None:
     """Publish one API's breaker state as a one-hot gauge."""
     for candidate in BREAKER_STATES:
         CIRCUIT_BREAKER_STATE.labels(api=api, state=candidate).set(1 if candidate == state else 0)
+
+
+def _forget_this_process() -> None:
+    """On exit: drop this process's live gauge files, and its files that hold only zeros.
+
+    Counters and histograms with data stay (a scrape sums every process, dead ones too);
+    files of zeros add nothing, and a short-lived command would otherwise leave one behind.
+    """
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory or not os.path.isdir(directory):
+        return
+    pid = os.getpid()
+    multiprocess.mark_process_dead(pid, directory)
+    for path in glob.glob(os.path.join(directory, f"*_{pid}.db")):
+        kind = os.path.basename(path).split("_", 1)[0]
+        if kind in {"counter", "histogram"} and _only_zeros(path):
+            os.remove(path)
+
+
+def _only_zeros(path: str) -> bool:
+    try:
+        samples = MmapedDict.read_all_values_from_file(path)
+        return all(value == 0 for _, value, _, _ in samples)
+    except (OSError, ValueError):
+        return False
+
+
+atexit.register(_forget_this_process)

@@ -158,6 +158,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "enrichment.api.schema.document_batch_limits",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "EnrichmentStatusEnum": "enrichment.models.EnrichmentStatus.Status",
         "BreakerStateEnum": "enrichment.models.CircuitBreakerState.State",
@@ -223,13 +227,37 @@ ENRICH_BATCH_SIZE = env_int("ENRICH_BATCH_SIZE", 100)
 ENRICH_THREADS = env_int("ENRICH_THREADS", 16)
 ENRICH_MAX_BATCH_REQUEST = env_int("ENRICH_MAX_BATCH_REQUEST", 1000)
 
+# --- Logging ------------------------------------------------------------------------------
+# One line per event on stderr: LOG_FORMAT=plain (readable) or json (one object per line),
+# with track_id / source / job_id when known and every configured secret redacted
+# (enrichment/logging.py). Unknown values fall back to plain / INFO so that the system checks
+# can name the variable instead of logging failing to start.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or "plain"
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
+_log_levels = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {
+        "context": {"()": "enrichment.logging.ContextFilter"},
+        "redact": {"()": "enrichment.logging.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "plain": {"()": "enrichment.logging.PlainFormatter"},
+        "json": {"()": "enrichment.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT if LOG_FORMAT in {"plain", "json"} else "plain",
+            "filters": ["context", "redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL if LOG_LEVEL in _log_levels else "INFO"},
     "loggers": {
+        # Through the root handler only (Django's defaults would print some lines twice).
+        "django": {"level": "INFO", "propagate": True},
+        "django.server": {"level": "INFO", "propagate": True},
         "pgserver": {"level": "WARNING"},
         # One INFO line per command start-up otherwise.
         "procrastinate.blueprints": {"level": "WARNING"},
@@ -240,6 +268,8 @@ LOGGING = {
 # --- REST API ---
 # Batches are kept in the default (database) cache this long (seconds) for progress reports.
 ENRICH_BATCH_TTL = env_int("ENRICH_BATCH_TTL", 30 * 24 * 3600)
+# GET /stats is recomputed at most this often (seconds; 0 = every request): it scans the catalogue.
+STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 30)
 # The largest batch must fit: an item is at most ~8 KiB of JSON, escapes included.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, ENRICH_MAX_BATCH_REQUEST * 8192)
 # Batches and throttle windows live in the cache table: never cull them at Django's default 300.
@@ -249,11 +279,18 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
     "corsheaders.middleware.CorsMiddleware",
 )
-# Prometheus multiprocess mode: web and worker processes write their samples here and /metrics
-# merges them. Settings load before any code imports prometheus_client, which reads this
-# variable once. Emptied only by `manage.py metrics_reset` when a deployment starts.
+# Prometheus multiprocess mode: each process (web, workers, commands) writes its samples to
+# files in PROMETHEUS_MULTIPROC_DIR, which prometheus_client reads once, at import: settings
+# load before any code imports it. Every host (container) gets its own directory under
+# PROMETHEUS_METRICS_DIR, since files are named by PID and containers sharing a volume reuse
+# PIDs; /metrics merges the whole tree. Emptied only by `manage.py metrics_reset` when a
+# deployment starts.
+PROMETHEUS_METRICS_DIR = Path(
+    os.environ.get("PROMETHEUS_METRICS_DIR", "").strip() or DATA_DIR / "prometheus"
+).resolve()
+_HOST = "".join(c if c.isalnum() or c in "._-" else "_" for c in os.uname().nodename)
 PROMETHEUS_MULTIPROC_DIR = Path(
-    os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip() or DATA_DIR / "prometheus"
+    os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip() or PROMETHEUS_METRICS_DIR / _HOST
 ).resolve()
 PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)

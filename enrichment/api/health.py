@@ -1,0 +1,133 @@
+"""GET /health: database, queue depth, each source's configuration and breaker; no upstream call."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from enrichment.models import CircuitBreakerState
+from enrichment.sources.registry import configured_sources
+
+logger = logging.getLogger(__name__)
+SERVICE = "songnodes-enrichment"
+HEALTH_STATES = HEALTHY, DEGRADED, UNHEALTHY = ("healthy", "degraded", "unhealthy")
+Breaker = CircuitBreakerState.State
+
+
+def database_problem() -> str | None:
+    """None when the database answers, else the kind of error (details go to the log)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        logger.error("health: database unreachable: %s", error)
+        return type(error).__name__
+    return None
+
+
+def queue_depth() -> dict[str, int]:
+    """Jobs waiting (todo) and running (doing), over every queue."""
+    counts = {"todo": 0, "doing": 0}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status, count(*) FROM procrastinate_jobs "
+            "WHERE status IN ('todo', 'doing') GROUP BY status"
+        )
+        counts.update(dict(cursor.fetchall()))
+    return counts
+
+
+def source_report() -> dict[str, dict[str, Any]]:
+    """Each source: enabled, configured (or what is missing), breaker state, verdict."""
+    breakers = dict(CircuitBreakerState.objects.values_list("api", "state"))
+    enabled = set(settings.ENRICHMENT_SOURCES)
+    report: dict[str, dict[str, Any]] = {}
+    for name, problem in configured_sources().items():
+        breaker = breakers.get(name, Breaker.CLOSED)
+        usable = problem is None and breaker == Breaker.CLOSED
+        report[name] = {
+            "enabled": name in enabled,
+            "configured": problem is None,
+            "problem": problem,
+            "breaker": breaker,
+            "status": HEALTHY if usable else ("unconfigured" if problem else breaker),
+        }
+    return report
+
+
+def health() -> tuple[dict[str, Any], int]:
+    """The health body and its HTTP status: 503 only when the database is unreachable."""
+    body: dict[str, Any] = {
+        "service": SERVICE,
+        "timestamp": timezone.now(),
+        "version": settings.SPECTACULAR_SETTINGS["VERSION"],
+    }
+    problem = database_problem()
+    if problem:
+        body.update(status=UNHEALTHY, connections={"database": f"unhealthy: {problem}"})
+        return body, status.HTTP_503_SERVICE_UNAVAILABLE
+    sources = source_report()
+    down = any(s["enabled"] and s["status"] != HEALTHY for s in sources.values())
+    depth = queue_depth()
+    body.update(
+        status=DEGRADED if down else HEALTHY,
+        connections={"database": HEALTHY},
+        queue={"depth": depth["todo"], **depth},
+        sources=sources,
+        api_clients={name: s["status"] for name, s in sources.items()},
+    )
+    return body, status.HTTP_200_OK
+
+
+class SourceOutput(serializers.Serializer[Any]):
+    """One upstream source as health sees it."""
+
+    enabled = serializers.BooleanField()
+    configured = serializers.BooleanField()
+    problem = serializers.CharField(allow_null=True)
+    breaker = serializers.ChoiceField(choices=Breaker.choices)
+    status = serializers.CharField(help_text="healthy, unconfigured, open or half-open")
+
+
+class QueueOutput(serializers.Serializer[Any]):
+    """Jobs waiting and running."""
+
+    depth = serializers.IntegerField(help_text="Jobs waiting (todo).")
+    todo = serializers.IntegerField()
+    doing = serializers.IntegerField()
+
+
+class HealthOutput(serializers.Serializer[Any]):
+    """healthy; degraded when an enabled source is down or unconfigured; unhealthy (503)."""
+
+    service = serializers.CharField()
+    status = serializers.ChoiceField(choices=HEALTH_STATES)
+    timestamp = serializers.DateTimeField()
+    version = serializers.CharField()
+    connections = serializers.DictField(child=serializers.CharField())
+    queue = QueueOutput(required=False)
+    sources = serializers.DictField(child=SourceOutput(), required=False)
+    api_clients = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class HealthView(APIView):
+    """Service health for load balancers and operators (open, never throttled)."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = ()
+
+    @extend_schema(responses={200: HealthOutput, 503: HealthOutput})
+    def get(self, request: Request) -> Response:
+        body, code = health()
+        return Response(HealthOutput(body).data, status=code)

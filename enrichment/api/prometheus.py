@@ -1,0 +1,166 @@
+"""GET /metrics: every process's samples (multiprocess files) plus gauges read from Postgres.
+
+Web and worker processes write their counters and histograms to PROMETHEUS_MULTIPROC_DIR
+(set in settings, before prometheus_client is imported; one directory per host under
+PROMETHEUS_METRICS_DIR); a scrape merges the files of every process, dead ones included, so
+no worker count is lost. Queue depth, tracks per status and
+breaker states are read from the database at scrape time, so they are right cluster-wide.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Metric,
+    generate_latest,
+    values,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from enrichment import metrics
+from enrichment.models import CircuitBreakerState, EnrichmentStatus
+from enrichment.sources.registry import SOURCES
+from enrichment.tasks import QUEUE
+
+logger = logging.getLogger(__name__)
+BREAKER_STATES = CircuitBreakerState.State.values
+JOB_STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
+# Per-process breaker gauges disagree once processes see different transitions; the shared
+# row is the truth, so the database family replaces the merged one.
+FROM_DATABASE = {"circuit_breaker_state"}
+
+
+def multiprocess() -> bool:
+    """Do this process's metrics live in the multiprocess directory?"""
+    return bool(getattr(values.ValueClass, "_multiprocess", False))
+
+
+def sample_files() -> list[str]:
+    """Every process's files: all hosts' under PROMETHEUS_METRICS_DIR, and this one's own."""
+    root = str(settings.PROMETHEUS_METRICS_DIR)
+    own = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    files = glob.glob(os.path.join(root, "**", "*.db"), recursive=True)
+    if not os.path.abspath(own).startswith(os.path.join(root, "")):
+        files += glob.glob(os.path.join(own, "*.db"))
+    return files
+
+
+def process_families() -> list[Metric]:
+    """Samples of every process (or of this one, if multiprocess mode is off)."""
+    if not multiprocess():
+        return list(REGISTRY.collect())
+    for _ in range(3):
+        try:
+            return list(MultiProcessCollector.merge(sample_files(), accumulate=True))
+        except FileNotFoundError:  # an exiting process removed its empty file mid-read
+            continue
+    return []
+
+
+def declared_families() -> Iterator[Metric]:
+    """Every metric enrichment/metrics.py declares, without samples (so each always appears)."""
+    for value in vars(metrics).values():
+        if isinstance(value, MetricWrapperBase):
+            yield from value.describe()
+
+
+def _rows(sql: str) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
+
+def queue_family() -> GaugeMetricFamily:
+    """Jobs per queue and status (procrastinate_jobs)."""
+    family = GaugeMetricFamily(
+        "enrichment_queue_jobs",
+        "Jobs per queue and status, read from the database at scrape time",
+        labels=["queue", "status"],
+    )
+    sql = "SELECT queue_name, status, count(*) FROM procrastinate_jobs GROUP BY 1, 2"
+    counts = {(queue, job_status): count for queue, job_status, count in _rows(sql)}
+    for queue in sorted({QUEUE, *(queue for queue, _ in counts)}):
+        for job_status in JOB_STATUSES:
+            family.add_metric([queue, job_status], counts.get((queue, job_status), 0))
+    return family
+
+
+def status_family() -> GaugeMetricFamily:
+    """Tracks per enrichment status."""
+    family = GaugeMetricFamily(
+        "enrichment_tracks",
+        "Tracks per enrichment status, read from the database at scrape time",
+        labels=["status"],
+    )
+    counts = dict(_rows("SELECT status, count(*) FROM enrichment_status GROUP BY 1"))
+    for name in EnrichmentStatus.Status.values:
+        family.add_metric([name], counts.get(name, 0))
+    return family
+
+
+def breaker_family() -> GaugeMetricFamily:
+    """circuit_breaker_state{api,state}: 1 for each API's shared state, 0 for the others."""
+    family = GaugeMetricFamily(
+        "circuit_breaker_state",
+        "1 for the state each API's breaker is in, 0 for the others (the shared state)",
+        labels=["api", "state"],
+    )
+    stored = dict(_rows("SELECT api, state FROM circuit_breaker_state"))
+    for api in sorted({*SOURCES, *stored}):
+        for state in BREAKER_STATES:
+            family.add_metric([api, state], 1 if stored.get(api, "closed") == state else 0)
+    return family
+
+
+def database_families() -> list[Metric]:
+    """Gauges read from Postgres, and whether it could be read."""
+    up = GaugeMetricFamily("enrichment_database_up", "1 if /metrics could read the database")
+    try:
+        families: list[Metric] = [queue_family(), status_family(), breaker_family()]
+    except DatabaseError as error:
+        logger.warning("metrics: database gauges unavailable: %s", error)
+        up.add_metric([], 0)
+        return [up]
+    up.add_metric([], 1)
+    return [up, *families]
+
+
+class Exposition:
+    """One scrape: process samples, database gauges, then declared metrics not yet seen."""
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield each family once."""
+        families = [
+            *(f for f in process_families() if f.name not in FROM_DATABASE),
+            *database_families(),
+        ]
+        seen = {family.name for family in families}
+        yield from families
+        yield from (f for f in declared_families() if f.name not in seen)
+
+
+def exposition() -> bytes:
+    """The Prometheus text for one scrape."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Exposition())
+    return generate_latest(registry)
+
+
+@require_safe
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format (open, like the original service's)."""
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

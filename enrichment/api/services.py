@@ -1,0 +1,124 @@
+"""What the write endpoints do: save tracks (filling gaps only), queue jobs, run inline."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from enrichment import importing, pipeline
+from enrichment.api import batches
+from enrichment.api.inputs import EnrichRequest
+from enrichment.models import Track
+from enrichment.tasks import defer_enrichment
+
+
+class TrackConflict(Exception):
+    """The body contradicts stored data (e.g. an ISRC another track already holds)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+class BatchConflict(Exception):
+    """Some batch items conflict with stored data; nothing of the batch was kept."""
+
+    def __init__(self, errors: dict[str, dict[str, list[str]]]) -> None:
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One track and its job (None when a job for it was already waiting)."""
+
+    track_id: uuid.UUID
+    job_id: int | None
+
+    @property
+    def already_queued(self) -> bool:
+        """Was a job for this track already waiting, so none was added?"""
+        return self.job_id is None
+
+
+def save_track(request: EnrichRequest) -> uuid.UUID:
+    """Create the track or fill its missing identifiers (never overwrite); its id."""
+    try:
+        with transaction.atomic():
+            _, track = importing.upsert(request.row)
+            _fill_musicbrainz_id(track, request.musicbrainz_id)
+    except IntegrityError as error:
+        field = "existing_isrc" if request.row.isrc else "track_id"
+        raise TrackConflict({field: ["Conflicts with another track."]}) from error
+    return track.pk
+
+
+def _fill_musicbrainz_id(track: Track, musicbrainz_id: uuid.UUID | None) -> None:
+    if musicbrainz_id is None or "musicbrainz_id" in track.locked_fields:
+        return
+    Track.objects.filter(pk=track.pk, musicbrainz_id__isnull=True).update(
+        musicbrainz_id=musicbrainz_id
+    )
+
+
+def enqueue(request: EnrichRequest) -> Queued:
+    """Save the track and queue a job for it (unless one is already waiting)."""
+    with transaction.atomic():
+        track_id = save_track(request)
+        jobs = defer_enrichment(
+            [track_id], priority=request.priority, force_refresh=request.force_refresh
+        )
+    return Queued(track_id, jobs[str(track_id)])
+
+
+def enrich_now(request: EnrichRequest) -> tuple[pipeline.EnrichmentResult, dict[str, Any]]:
+    """Save the track and enrich it inline; the result and the values it acquired."""
+    track_id = save_track(request)
+    result = pipeline.enrich(track_id, force_refresh=request.force_refresh)
+    names = [name for name in result.metadata_acquired if name != "id"]
+    acquired = Track.objects.values(*names).get(pk=track_id) if names else {}
+    return result, acquired
+
+
+def submit_batch(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch, list[Queued]]:
+    """Save every track and queue the jobs, all or nothing; the remembered batch."""
+    with transaction.atomic():
+        track_ids = _save_all(requests)
+        jobs = _defer_grouped(requests, track_ids)
+        queued = [Queued(track_id, jobs[str(track_id)]) for track_id in track_ids]
+        batch = batches.create(track_ids, [job for job in jobs.values() if job is not None])
+    return batch, queued
+
+
+def _save_all(requests: Sequence[EnrichRequest]) -> list[uuid.UUID]:
+    track_ids: list[uuid.UUID] = []
+    conflicts: dict[str, dict[str, list[str]]] = {}
+    for index, request in enumerate(requests):
+        try:
+            track_ids.append(save_track(request))
+        except TrackConflict as conflict:
+            conflicts[str(index)] = conflict.errors
+    if conflicts:
+        raise BatchConflict(conflicts)  # leaving the atomic block undoes the saved ones
+    return track_ids
+
+
+def _defer_grouped(
+    requests: Sequence[EnrichRequest], track_ids: Sequence[uuid.UUID]
+) -> dict[str, int | None]:
+    """Queue each track once, with the options of its first item."""
+    groups: dict[tuple[int, bool], list[uuid.UUID]] = defaultdict(list)
+    seen: set[uuid.UUID] = set()
+    for request, track_id in zip(requests, track_ids, strict=True):
+        if track_id not in seen:
+            seen.add(track_id)
+            groups[(request.priority, request.force_refresh)].append(track_id)
+    jobs: dict[str, int | None] = {}
+    for (priority, force_refresh), ids in groups.items():
+        jobs.update(defer_enrichment(ids, priority=priority, force_refresh=force_refresh))
+    return jobs

@@ -1,0 +1,269 @@
+"""Django system checks: configuration mistakes reported with the variable to fix and how.
+
+`manage.py check` (and every command that runs checks: migrate, runserver, the workers) reports
+errors (E) and warnings (W); `manage.py check --deploy` adds the production-only ones.
+Errors stop the command: they would otherwise surface as a stack trace deep in a job.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
+
+LOG_FORMATS = ("plain", "json")
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+CACHE_SCHEMES = ("redis://", "rediss://", "unix://")
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", ".localhost"})
+_PLACEHOLDER_CONTACT = re.compile(r"(?i)[@./]example\.(com|org|net)\b")
+
+AppConfigs = Sequence[AppConfig] | None
+
+
+def parse_rate(raw: str) -> float | None:
+    """A usable rate (requests per second) from a variable's text, or None if it is not one."""
+    try:
+        rate = float(raw)
+    except ValueError:
+        return None
+    return rate if math.isfinite(rate) and rate > 0 else None
+
+
+@register()
+def check_rate_limits(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """E001: every <SOURCE>_RATE_LIMIT that is set is a positive number."""
+    problems: list[CheckMessage] = []
+    for name, config in settings.SOURCES.items():
+        raw = str(config.get("rate_limit_raw") or "")
+        if raw and parse_rate(raw) is None:
+            variable = f"{name.upper()}_RATE_LIMIT"
+            default = float(config["default_rate_limit"])
+            problems.append(
+                Error(
+                    f"{variable}={raw!r} is not a rate: it must be a positive number of "
+                    "requests per second.",
+                    hint=f"Set {variable} to e.g. {default:g}, or leave it empty for the "
+                    f"default ({default:g}/s). It is shared by every worker on the database.",
+                    obj=variable,
+                    id="songnodes.E001",
+                )
+            )
+    return problems
+
+
+@register()
+def check_musicbrainz_user_agent(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """E002: an enabled MusicBrainz needs a User-Agent with a contact (an empty one is W001)."""
+    from enrichment.sources.musicbrainz import MusicBrainzSource
+
+    agent = settings.MUSICBRAINZ_USER_AGENT
+    if "musicbrainz" not in settings.ENRICHMENT_SOURCES or not agent:
+        return []
+    if MusicBrainzSource.missing_configuration() is None:
+        return []
+    return [
+        Error(
+            f"MUSICBRAINZ_USER_AGENT={agent!r} has no contact: MusicBrainz blocks clients "
+            "whose User-Agent gives no email address or URL.",
+            hint="Set it like 'SongNodesEnrichment/1.0 ( ops@your-domain.org )', or remove "
+            "musicbrainz from ENRICHMENT_SOURCES.",
+            obj="MUSICBRAINZ_USER_AGENT",
+            id="songnodes.E002",
+        )
+    ]
+
+
+@register()
+def check_http_cache(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """E003: HTTP_CACHE is "db" or a Redis URL."""
+    backend = settings.HTTP_CACHE
+    if backend == "db" or backend.startswith(CACHE_SCHEMES):
+        return []
+    # Only the scheme is shown: a URL may carry a password.
+    shown = backend.split("://", 1)[0] + "://..." if "://" in backend else repr(backend)
+    return [
+        Error(
+            f"HTTP_CACHE={shown} is not a cache this project can use.",
+            hint="Use 'db' (the api_cache table, the default) or a Redis URL "
+            "(redis://host:6379/0, rediss://..., unix:///path/redis.sock).",
+            obj="HTTP_CACHE",
+            id="songnodes.E003",
+        )
+    ]
+
+
+@register()
+def check_enabled_sources(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """E004: ENRICHMENT_SOURCES names only sources that exist."""
+    known = list(settings.SOURCES)
+    unknown = [name for name in settings.ENRICHMENT_SOURCES if name not in known]
+    if not unknown:
+        return []
+    return [
+        Error(
+            f"ENRICHMENT_SOURCES names unknown source(s): {', '.join(unknown)}.",
+            hint=f"Choose among {', '.join(known)} (comma-separated).",
+            obj="ENRICHMENT_SOURCES",
+            id="songnodes.E004",
+        )
+    ]
+
+
+@register()
+def check_worker_heartbeat(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """E005: workers heartbeat well within the time after which they are taken for dead."""
+    heartbeat, stalled = settings.WORKER_HEARTBEAT_SECONDS, settings.STALLED_AFTER_SECONDS
+    if heartbeat > 0 and stalled >= 2 * heartbeat:
+        return []
+    return [
+        Error(
+            f"WORKER_HEARTBEAT_SECONDS={heartbeat:g} and STALLED_AFTER_SECONDS={stalled:g}: "
+            "live workers would be taken for dead and their jobs run twice.",
+            hint="Keep STALLED_AFTER_SECONDS at least twice WORKER_HEARTBEAT_SECONDS "
+            "(defaults 60 and 10), both positive.",
+            obj="STALLED_AFTER_SECONDS",
+            id="songnodes.E005",
+        )
+    ]
+
+
+@register()
+def check_logging(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """E006/E007: LOG_FORMAT and LOG_LEVEL are values logging understands."""
+    problems: list[CheckMessage] = []
+    log_format = getattr(settings, "LOG_FORMAT", "plain")
+    if log_format not in LOG_FORMATS:
+        problems.append(
+            Error(
+                f"LOG_FORMAT={log_format!r} is unknown (logs are plain until it is fixed).",
+                hint="Use 'plain' (readable lines) or 'json' (one JSON object per line).",
+                obj="LOG_FORMAT",
+                id="songnodes.E006",
+            )
+        )
+    log_level = getattr(settings, "LOG_LEVEL", "INFO")
+    if log_level not in LOG_LEVELS:
+        problems.append(
+            Error(
+                f"LOG_LEVEL={log_level!r} is unknown (INFO is used until it is fixed).",
+                hint=f"Use one of {', '.join(LOG_LEVELS)}.",
+                obj="LOG_LEVEL",
+                id="songnodes.E007",
+            )
+        )
+    return problems
+
+
+@register()
+def check_source_credentials(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """W001: an enabled source without its credentials (reported unconfigured, tracks partial)."""
+    from enrichment.sources.registry import configured_sources
+
+    problems: list[CheckMessage] = []
+    for name, missing in configured_sources().items():
+        if missing is None or name not in settings.ENRICHMENT_SOURCES:
+            continue
+        if name == "musicbrainz" and settings.MUSICBRAINZ_USER_AGENT:
+            continue  # set but without a contact: E002 says so
+        problems.append(
+            Warning(
+                f"{name} is enabled but not configured: it is skipped, so tracks end "
+                "'partial' and are retried every 24 hours.",
+                hint=f"{missing[0].upper()}{missing[1:]}; or remove {name} from "
+                "ENRICHMENT_SOURCES if you do without it.",
+                obj=name,
+                id="songnodes.W001",
+            )
+        )
+    return problems
+
+
+@register(Tags.security)
+def check_debug_with_public_hosts(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """W002: DEBUG on while the site answers to hosts other than this machine."""
+    public = [host for host in settings.ALLOWED_HOSTS if host not in LOCAL_HOSTS]
+    if not settings.DEBUG or not public:
+        return []
+    return [
+        Warning(
+            f"DEBUG is on while ALLOWED_HOSTS lets in {', '.join(public)}: error pages would "
+            "show settings, code and queries to anyone who can reach the site.",
+            hint="Set DEBUG=false for any deployment reachable from other machines.",
+            obj="DEBUG",
+            id="songnodes.W002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_secret_key_is_shared(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """W003 (--deploy): SECRET_KEY comes from the environment, not this machine's data dir."""
+    generated = Path(settings.DATA_DIR) / "secret_key"
+    if not generated.exists() or generated.read_text().strip() != settings.SECRET_KEY:
+        return []
+    return [
+        Warning(
+            f"SECRET_KEY is the key generated into {generated}: another machine or container "
+            "generates a different one, so sessions and signed data do not carry over.",
+            hint="Set SECRET_KEY (e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))') in the environment of every web process.",
+            obj="SECRET_KEY",
+            id="songnodes.W003",
+        )
+    ]
+
+
+@register(deploy=True)
+def check_musicbrainz_contact_is_real(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """W004 (--deploy): the MusicBrainz contact is not the example placeholder."""
+    agent = settings.MUSICBRAINZ_USER_AGENT
+    if "musicbrainz" not in settings.ENRICHMENT_SOURCES or not _PLACEHOLDER_CONTACT.search(agent):
+        return []
+    return [
+        Warning(
+            f"MUSICBRAINZ_USER_AGENT={agent!r} gives a placeholder contact: MusicBrainz "
+            "cannot reach you before it blocks the client.",
+            hint="Put an address you read in MUSICBRAINZ_USER_AGENT.",
+            obj="MUSICBRAINZ_USER_AGENT",
+            id="songnodes.W004",
+        )
+    ]
+
+
+@register(deploy=True)
+def check_database_is_shared(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """W005 (--deploy): a deployment uses DATABASE_URL, not the embedded Postgres."""
+    host = str(settings.DATABASES["default"].get("HOST") or "")
+    data_dir = Path(settings.DATA_DIR).resolve()
+    if not host.startswith("/") or not Path(host).resolve().is_relative_to(data_dir):
+        return []
+    return [
+        Warning(
+            f"DATABASE_URL is not set: the embedded Postgres in {data_dir} is used, which "
+            "workers on other machines cannot reach and which nothing backs up.",
+            hint="Set DATABASE_URL=postgresql://user:password@host:5432/db (Postgres 14+).",
+            obj="DATABASE_URL",
+            id="songnodes.W005",
+        )
+    ]
+
+
+@register()
+def check_beatport_key(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """I001: BEATPORT_API_KEY is accepted but nothing uses it."""
+    if not settings.BEATPORT_API_KEY:
+        return []
+    return [
+        Info(
+            "BEATPORT_API_KEY is set but Beatport is not queried (it has no public API); "
+            "the variable is accepted for compatibility only.",
+            obj="BEATPORT_API_KEY",
+            id="songnodes.I001",
+        )
+    ]

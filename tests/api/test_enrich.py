@@ -1,0 +1,211 @@
+"""POST /enrich: the seed body, queued (202) or run at once (200), strictly validated."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateJob
+from rest_framework.test import APIClient
+
+from enrichment.models import EnrichmentStatus, Track
+from enrichment.sources.errors import RateLimited
+from tests import fakes as f
+from tests.api.conftest import seed_body
+from tests.factories import make_track
+
+pytestmark = pytest.mark.django_db
+STROBE_SPOTIFY_ID = "0gxyHStUsqpMadRV0Di1Qt"
+
+
+def test_a_seed_body_creates_the_track_and_queues_a_job(client_with_token: APIClient) -> None:
+    response = client_with_token.post("/enrich", seed_body())
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert set(body) == {"track_id", "job_id", "already_queued", "status"}
+    assert body["status"] == "queued" and body["already_queued"] is False
+    track = Track.objects.get(pk=body["track_id"])
+    assert (track.artist_name, track.title) == ("deadmau5", "Strobe")
+    assert EnrichmentStatus.objects.get(track=track).status == "pending"
+    job = ProcrastinateJob.objects.get(id=body["job_id"])
+    assert (job.queue_name, job.status, job.priority) == ("enrichment", "todo", 5)
+    assert job.args == {"track_id": str(track.pk), "force_refresh": False}
+
+
+def test_a_track_already_queued_is_reported_as_such_not_as_an_error(
+    client_with_token: APIClient,
+) -> None:
+    first = client_with_token.post("/enrich", seed_body()).json()
+    second = client_with_token.post("/enrich", seed_body())
+    assert second.status_code == 202
+    assert second.json() == {
+        "track_id": first["track_id"],
+        "job_id": None,
+        "already_queued": True,
+        "status": "queued",
+    }
+
+
+def test_priority_and_force_refresh_reach_the_job(client_with_token: APIClient) -> None:
+    body = client_with_token.post("/enrich", seed_body(priority=9, force_refresh=True)).json()
+    job = ProcrastinateJob.objects.get(id=body["job_id"])
+    assert job.priority == 9
+    assert job.args["force_refresh"] is True
+
+
+def test_a_known_track_id_updates_that_track_instead_of_creating_one(
+    client_with_token: APIClient,
+) -> None:
+    track = make_track(artist_name="deadmau5", title="Strobe")
+    body = seed_body(track_id=str(track.pk), existing_isrc="us-us1-10-00356")
+    response = client_with_token.post("/enrich", body)
+    assert response.json()["track_id"] == str(track.pk)
+    assert Track.objects.count() == 1
+    track.refresh_from_db()
+    assert track.isrc == "USUS11000356"  # normalised like the importer does
+
+
+def test_an_unknown_track_id_creates_the_track_under_that_id(client_with_token: APIClient) -> None:
+    track_id = str(uuid.uuid4())
+    response = client_with_token.post("/enrich", seed_body(track_id=track_id))
+    assert response.json()["track_id"] == track_id
+    assert Track.objects.filter(pk=track_id).exists()
+
+
+def test_existing_identifiers_fill_gaps_but_never_overwrite(client_with_token: APIClient) -> None:
+    track = make_track(artist_name="deadmau5", title="Strobe", spotify_id="A" * 22)
+    mbid = "5b6b2b8e-0d3b-4a5d-9b0e-6a1f3d2c1b00"
+    body = seed_body(
+        track_id=str(track.pk),
+        existing_spotify_id="B" * 22,
+        existing_isrc="USUS11000356",
+        existing_musicbrainz_id=mbid,
+    )
+    assert client_with_token.post("/enrich", body).status_code == 202
+    track.refresh_from_db()
+    assert track.spotify_id == "A" * 22
+    assert (track.isrc, str(track.musicbrainz_id)) == ("USUS11000356", mbid)
+
+
+def test_a_locked_musicbrainz_id_is_not_filled(client_with_token: APIClient) -> None:
+    track = make_track(locked_fields=["musicbrainz_id"])
+    body = seed_body(track_id=str(track.pk), existing_musicbrainz_id=str(uuid.uuid4()))
+    client_with_token.post("/enrich", body)
+    track.refresh_from_db()
+    assert track.musicbrainz_id is None
+
+
+def test_an_isrc_another_track_holds_is_a_conflict_not_a_server_error(
+    client_with_token: APIClient,
+) -> None:
+    make_track(isrc="USUS11000356")
+    track = make_track()
+    body = seed_body(track_id=str(track.pk), existing_isrc="USUS11000356")
+    response = client_with_token.post("/enrich", body)
+    assert response.status_code == 409
+    assert "existing_isrc" in response.json()
+    assert not ProcrastinateJob.objects.exists()
+
+
+def test_sync_enrichment_answers_with_the_seed_result_shape(
+    client_with_token: APIClient, upstream: f.Fakes
+) -> None:
+    response = client_with_token.post("/enrich", seed_body(sync=True))
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert set(body) == {
+        "track_id", "status", "sources_used", "metadata_acquired", "errors",
+        "duration_seconds", "cached", "timestamp",
+    }  # fmt: skip
+    assert body["status"] == "completed"
+    assert body["errors"] == []
+    assert {"spotify", "musicbrainz", "deezer", "discogs", "lastfm"} <= set(body["sources_used"])
+    assert body["metadata_acquired"]["spotify_id"] == STROBE_SPOTIFY_ID
+    assert body["metadata_acquired"]["camelot_key"] == "8A"
+    assert body["metadata_acquired"]["release_date"] == "2009-09-22"
+    assert body["timestamp"].endswith("Z")  # UTC, ISO 8601
+    assert isinstance(body["duration_seconds"], float) and body["cached"] is False
+    assert not ProcrastinateJob.objects.exists()  # run inline, nothing queued
+
+
+def test_sync_errors_are_listed_as_source_and_message(
+    client_with_token: APIClient, upstream: f.Fakes
+) -> None:
+    upstream.on("discogs", "search", RateLimited("discogs", "HTTP 429", retry_after=30))
+    body = client_with_token.post("/enrich", seed_body(sync=True)).json()
+    assert body["status"] == "partial"
+    assert any(error.startswith("discogs: rate_limited") for error in body["errors"])
+
+
+def test_sync_while_another_worker_enriches_the_track_is_a_conflict(
+    client_with_token: APIClient, upstream: f.Fakes
+) -> None:
+    track = make_track(artist_name="deadmau5", title="Strobe", status="in_progress")
+    EnrichmentStatus.objects.filter(track=track).update(claimed_at=timezone.now())
+    response = client_with_token.post("/enrich", seed_body(track_id=str(track.pk), sync=True))
+    assert response.status_code == 409
+    assert response.json()["status"] == "in_progress"
+    assert upstream.called() == []
+
+
+LONG = "x" * 501
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"artist_name": 123}, "artist_name"),
+        ({"artist_name": None}, "artist_name"),
+        ({"artist_name": "   "}, "artist_name"),
+        ({"track_title": LONG}, "track_title"),
+        ({"track_title": "bad \ud800 text"}, "track_title"),
+        ({"track_title": "nul \x00 byte"}, "track_title"),
+        ({"track_id": "test-uuid"}, "track_id"),
+        ({"track_id": 42}, "track_id"),
+        ({"existing_isrc": "NOT-AN-ISRC"}, "existing_isrc"),
+        ({"existing_spotify_id": "short"}, "existing_spotify_id"),
+        ({"existing_musicbrainz_id": "nope"}, "existing_musicbrainz_id"),
+        ({"priority": 0}, "priority"),
+        ({"priority": 11}, "priority"),
+        ({"priority": "5"}, "priority"),
+        ({"priority": 5.5}, "priority"),
+        ({"priority": True}, "priority"),
+        ({"force_refresh": "true"}, "force_refresh"),
+        ({"sync": 1}, "sync"),
+        ({"correlation_id": "abc"}, "correlation_id"),
+        ({"artst_name": "typo"}, "artst_name"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(
+    client_with_token: APIClient, changes: dict[str, Any], field: str
+) -> None:
+    # json.dumps escapes the lone surrogate as \ud800, as a client would send it.
+    body = json.dumps(seed_body(**changes))
+    response = client_with_token.post("/enrich", body, content_type="application/json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Track.objects.exists()
+
+
+def test_a_missing_title_is_named(client_with_token: APIClient) -> None:
+    response = client_with_token.post("/enrich", {"artist_name": "deadmau5"})
+    assert response.status_code == 400
+    assert response.json() == {"track_title": ["This field is required."]}
+
+
+@pytest.mark.parametrize(
+    "payload", ['{"artist_name": ', "[1, 2", '{"priority": NaN}', b'{"artist_name": "\xff"}']
+)
+def test_malformed_json_is_a_400(client_with_token: APIClient, payload: str | bytes) -> None:
+    response = client_with_token.post("/enrich", payload, content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+def test_a_body_that_is_not_an_object_is_a_400(client_with_token: APIClient) -> None:
+    response = client_with_token.post("/enrich", [seed_body()])
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
