@@ -21,7 +21,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 install: $(INSTALLED)  ## create .venv with the pinned dependencies
 
 test: $(INSTALLED)  ## run the whole test suite (embedded Postgres unless DATABASE_URL is set)
-	$(BIN)/python -m pytest
+	PROMETHEUS_METRICS_DIR=$$(mktemp -d) $(BIN)/python -m pytest
 
 lint: $(INSTALLED)  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

@@ -145,7 +145,9 @@ def upsert(row: TrackRow) -> tuple[str, Track]:
         changed = [
             name
             for name in ("spotify_id", "isrc")
-            if getattr(row, name) and not getattr(track, name)
+            if getattr(row, name)
+            and not getattr(track, name)
+            and name not in track.locked_fields
         ]
         for name in changed:
             setattr(track, name, getattr(row, name))

@@ -106,3 +106,10 @@ def test_malformed_json_lines_are_reported_not_fatal(tmp_path: Path) -> None:
         call_command("import_tracks", str(path), "--quiet-progress", stdout=out, stderr=out)
     assert "line 2: line: invalid JSON" in out.getvalue()
     assert Track.objects.count() == 1
+
+
+def test_an_import_never_fills_a_field_a_curator_locked(tmp_path: Path) -> None:
+    make_track(artist_name="Deadmau5", title="Strobe", locked_fields=["isrc"])
+    path = write_csv(tmp_path, "artist_name,track_title,isrc\nDeadmau5,Strobe,USUS11000356\n")
+    run_import(path)
+    assert Track.objects.get().isrc is None

@@ -54,6 +54,7 @@ class Command(BaseCommand):
             if not options["real"]:
                 env |= self._start_sandbox(options, children)
             call_command("migrate", verbosity=0)
+            call_command("metrics_reset")  # counters of this run only
             if not options["real"]:
                 call_command("import_tracks", options["sample"], "--quiet-progress")
                 queued = tasks.enqueue_due(100_000)
