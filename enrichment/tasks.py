@@ -24,7 +24,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
 
-from enrichment import maintenance, pipeline
+from enrichment import coverage, maintenance, pipeline
 from enrichment.models import EnrichmentStatus
 from enrichment.sources.cache import purge_expired
 
@@ -182,6 +182,13 @@ async def recover_stalled_jobs(timestamp: int) -> int:
     if stalled or released:
         logger.warning("recovered %d stalled job(s), %d stale claim(s)", len(stalled), released)
     return len(stalled)
+
+
+@app.periodic(cron="* * * * *", periodic_id="statistics")
+@app.task(name="enrichment.refresh_statistics", queue=MAINTENANCE_QUEUE)
+def refresh_statistics(timestamp: int) -> int:
+    """Every minute: recount coverage and statuses, so /stats and the dashboard read a snapshot."""
+    return int(coverage.refresh_statistics()["track_stats"]["total_tracks"])
 
 
 @app.periodic(cron="17 3 * * *", periodic_id="prune")

@@ -268,8 +268,9 @@ LOGGING = {
 # --- REST API ---
 # Batches are kept in the default (database) cache this long (seconds) for progress reports.
 ENRICH_BATCH_TTL = env_int("ENRICH_BATCH_TTL", 30 * 24 * 3600)
-# GET /stats is recomputed at most this often (seconds; 0 = every request): it scans the catalogue.
-STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 30)
+# /stats and the dashboard read a snapshot of the counts that a periodic job refreshes every
+# minute; it is kept this long (seconds) and recomputed on demand when missing (0 = always).
+STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 300)
 # The largest batch must fit: an item is at most ~8 KiB of JSON, escapes included.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, ENRICH_MAX_BATCH_REQUEST * 8192)
 # Batches and throttle windows live in the cache table: never cull them at Django's default 300.

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from enrichment.api.inputs import StrictSerializer
-from enrichment.api.stats import COVERED, METADATA_KEYS
+from enrichment.coverage import COVERED, METADATA_KEYS
 from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, EnrichmentStatus, Track
 
 FILTERABLE = (*COVERED, "review")

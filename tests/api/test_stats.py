@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from enrichment.api.stats import statistics
+from enrichment.coverage import statistics
 from enrichment.models import EnrichmentStatus
 from tests.factories import make_track
 

@@ -137,3 +137,15 @@ def test_a_retry_after_hint_is_never_undercut() -> None:
 
 def test_retries_stop_after_the_last_attempt() -> None:
     assert decision(tasks.TransientEnrichmentFailure("t", None), 5) is None
+
+
+def test_the_statistics_job_refreshes_the_snapshot_stats_readers_get(settings: Any) -> None:
+    from enrichment import coverage
+
+    settings.STATS_CACHE_SECONDS = 300
+    make_track()
+    assert tasks.refresh_statistics(timestamp=0) == 1
+    make_track()
+    assert coverage.cached_statistics()["track_stats"]["total_tracks"] == 1  # the snapshot
+    tasks.refresh_statistics(timestamp=0)
+    assert coverage.cached_statistics()["track_stats"]["total_tracks"] == 2

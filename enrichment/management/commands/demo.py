@@ -106,7 +106,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         with tqdm(total=total, desc="enriching", unit=" tracks") as bar:
             while time.monotonic() < deadline:
-                counts = coverage.status_counts()
+                counts = {row["status"]: row["count"] for row in coverage.status_counts()}
                 done = sum(counts.get(s, 0) for s in ("completed", "partial", "failed"))
                 bar.n = done
                 bar.set_postfix(counts, refresh=True)
