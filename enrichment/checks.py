@@ -267,3 +267,16 @@ def check_beatport_key(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMess
             id="songnodes.I001",
         )
     ]
+
+
+@register()
+def check_numeric_settings(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """Numeric variables that could not be read (the default is in use meanwhile)."""
+    return [
+        Error(
+            f"{name}={value!r} is not a number; the default is being used.",
+            hint=f"Set {name} to a number (see .env.example), or remove it for the default.",
+            id="songnodes.E008",
+        )
+        for name, value in sorted(getattr(settings, "INVALID_SETTINGS", {}).items())
+    ]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from enrichment.logging import log_context
 from enrichment.matching import MatchDecision, Query, decide, score_candidate, worth_reviewing
 from enrichment.merge import Found
 from enrichment.sources.base import Source
@@ -65,7 +66,8 @@ class Attempt:
     def ask(self, provider: str, step: Callable[[], Outcome]) -> None:
         """Run one step, turning any SourceError into that provider's outcome."""
         try:
-            self.outcomes[provider] = step()
+            with log_context(source=provider):
+                self.outcomes[provider] = step()
         except SourceError as error:
             self.outcomes[provider] = Outcome(error.outcome, error.message, error.retry_after)
 

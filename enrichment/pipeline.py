@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from enrichment import metrics
+from enrichment.logging import log_context
 from enrichment.lookups import SETTLED, Attempt, run_all
 from enrichment.matching import Query
 from enrichment.merge import PRECEDENCE, merge
@@ -72,6 +73,11 @@ def claim(track_id: uuid.UUID | str) -> bool:
 
 def enrich(track_id: uuid.UUID | str, *, force_refresh: bool = False) -> EnrichmentResult:
     """Run one attempt; a lost claim returns at once with claimed=False."""
+    with log_context(track_id=str(track_id)):
+        return _enrich(track_id, force_refresh)
+
+
+def _enrich(track_id: uuid.UUID | str, force_refresh: bool) -> EnrichmentResult:
     started = time.monotonic()
     if not claim(track_id):
         return EnrichmentResult(str(track_id), Status.IN_PROGRESS, claimed=False)

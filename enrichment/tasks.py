@@ -21,10 +21,12 @@ from django.db import close_old_connections, transaction
 from procrastinate import RetryDecision
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
 
 from enrichment import coverage, maintenance, pipeline
+from enrichment.logging import log_context
 from enrichment.models import EnrichmentStatus
 from enrichment.sources.cache import purge_expired
 
@@ -72,21 +74,26 @@ def _enrichment_executor() -> ThreadPoolExecutor:
     return _executor
 
 
-def run_enrichment(track_id: str, force_refresh: bool) -> pipeline.EnrichmentResult:
+def run_enrichment(
+    track_id: str, force_refresh: bool, job_id: int | None = None
+) -> pipeline.EnrichmentResult:
     """One attempt in a pool thread, with that thread's reused database connection."""
     close_old_connections()
     try:
-        return pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
+        # Log context does not cross into executor threads: set it here.
+        with log_context(job_id=job_id):
+            return pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
     finally:
         close_old_connections()
 
 
-@app.task(name=TASK_NAME, queue=QUEUE, retry=TransientRetry())
-async def enrich_track(track_id: str, force_refresh: bool = False) -> str:
+@app.task(name=TASK_NAME, queue=QUEUE, retry=TransientRetry(), pass_context=True)
+async def enrich_track(context: JobContext, track_id: str, force_refresh: bool = False) -> str:
     """Enrich one track (ids travel as strings: job arguments are JSON)."""
     loop = asyncio.get_running_loop()
+    job_id = context.job.id if context.job else None
     result = await loop.run_in_executor(
-        _enrichment_executor(), run_enrichment, track_id, force_refresh
+        _enrichment_executor(), run_enrichment, track_id, force_refresh, job_id
     )
     if result.claimed and result.transient:
         raise TransientEnrichmentFailure(track_id, result.retry_after)

@@ -56,7 +56,8 @@ def database_settings(environ: os._Environ[str] | dict[str, str], data_dir: Path
     """The 'default' database: external when DATABASE_URL is set, embedded otherwise."""
     url = environ.get("DATABASE_URL", "").strip()
     config = parse_database_url(url or embedded_database_url(data_dir))
-    config["CONN_MAX_AGE"] = int(environ.get("CONN_MAX_AGE", "60"))
+    max_age = environ.get("CONN_MAX_AGE", "").strip()
+    config["CONN_MAX_AGE"] = int(max_age) if max_age.isdigit() else 60
     config["CONN_HEALTH_CHECKS"] = True
     return config
 

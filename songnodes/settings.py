@@ -29,10 +29,26 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Variables whose value could not be read: the default is used and a system check names them
+# (songnodes.E008), instead of a stack trace at start-up.
+INVALID_SETTINGS: dict[str, str] = {}
+
+
+def env_number(name: str, default: float, kind: type[int] | type[float] = float) -> Any:
+    """Read a numeric variable; a bad value falls back to the default and is reported."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        INVALID_SETTINGS[name] = value
+        return default
+
+
 def env_int(name: str, default: int) -> int:
     """Read an integer variable."""
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    return int(env_number(name, default, int))
 
 
 DATA_DIR = Path(os.environ.get("SONGNODES_DATA_DIR") or BASE_DIR / ".songnodes").resolve()
@@ -69,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's static files under gunicorn (collected into STATIC_ROOT).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -201,8 +219,8 @@ LASTFM_API_KEY = os.environ.get("LASTFM_API_KEY", "").strip()
 BEATPORT_API_KEY = os.environ.get("BEATPORT_API_KEY", "").strip()
 HTTP_CACHE = os.environ.get("HTTP_CACHE", "db").strip() or "db"
 # Longest a caller waits for a rate-limit token before the call counts as a transient error.
-RATE_LIMIT_MAX_WAIT = float(os.environ.get("RATE_LIMIT_MAX_WAIT", "") or 30.0)
-HTTP_TIMEOUT = float(os.environ.get("HTTP_TIMEOUT", "") or 15.0)
+RATE_LIMIT_MAX_WAIT = env_number("RATE_LIMIT_MAX_WAIT", 30.0)
+HTTP_TIMEOUT = env_number("HTTP_TIMEOUT", 15.0)
 
 # The sources enrichment asks, in any order (the pipeline fixes the order).
 ENRICHMENT_SOURCES = env_list(
@@ -214,8 +232,8 @@ ENRICH_CLAIM_TIMEOUT = env_int("ENRICH_CLAIM_TIMEOUT", 900)
 # --- Jobs ---------------------------------------------------------------------------------
 # A worker that has not sent a heartbeat for STALLED_AFTER_SECONDS is taken for dead: its
 # jobs are retried by the others (the heartbeat interval must be well below that).
-WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "") or 10)
-STALLED_AFTER_SECONDS = float(os.environ.get("STALLED_AFTER_SECONDS", "") or 60)
+WORKER_HEARTBEAT_SECONDS = env_number("WORKER_HEARTBEAT_SECONDS", 10.0)
+STALLED_AFTER_SECONDS = env_number("STALLED_AFTER_SECONDS", 60.0)
 RECOVER_STALLED_CRON = os.environ.get("RECOVER_STALLED_CRON", "") or "* * * * *"
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": WORKER_HEARTBEAT_SECONDS,

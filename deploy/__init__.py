@@ -1,0 +1,1 @@
+"""Deployment: gunicorn settings, the worker entry point, Prometheus and Grafana files."""

@@ -1,0 +1,73 @@
+"""Gunicorn settings of the web container: port 8022, Prometheus multiprocess hooks, log format.
+
+Tune with WEB_CONCURRENCY (processes, default 2) and GUNICORN_CMD_ARGS (any other flag).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+bind = "0.0.0.0:8022"
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+# Threads: a synchronous POST /enrich may wait for rate-limit turns; with threads the
+# worker keeps answering (and heartbeating) meanwhile.
+worker_class = "gthread"
+threads = 4
+timeout = 120
+graceful_timeout = 30
+accesslog = "-"
+# No control socket: it would live in $HOME, which the image keeps read-only.
+control_socket_disable = True
+_log_format = os.environ.get("LOG_FORMAT", "").strip().lower()
+_formatter = "JsonFormatter" if _log_format == "json" else "PlainFormatter"
+# Gunicorn's own lines in the same format as the application's, secrets redacted.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"songnodes": {"()": f"enrichment.logging.{_formatter}"}},
+    "filters": {"redact": {"()": "enrichment.logging.RedactSecretsFilter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "songnodes",
+            "filters": ["redact"],
+            "stream": "ext://sys.stdout",
+        },
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "songnodes",
+            "filters": ["redact"],
+            "stream": "ext://sys.stderr",
+        },
+    },
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+    },
+}
+
+
+def _metrics_dir() -> Path | None:
+    value = os.environ.get("PROMETHEUS_METRICS_DIR", "").strip()
+    return Path(value) if value else None
+
+
+def on_starting(server: Any) -> None:
+    """Start this container's metrics from zero: files of a previous run are not ours."""
+    directory = _metrics_dir()
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.rglob("*.db"):
+        path.unlink(missing_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a finished worker's live gauges (its counters and histograms stay in the sums)."""
+    directory = _metrics_dir()
+    if directory is not None:
+        for path in directory.rglob(f"gauge_live*_{worker.pid}.db"):
+            path.unlink(missing_ok=True)
