@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Now
@@ -133,6 +135,27 @@ class Track(models.Model):
         ordering = ["artist_name", "title"]
         indexes = [
             models.Index(fields=["artist_name", "title"], name="track_artist_title_idx"),
+            # Admin: the review queue and the "needs review" filter read only flagged tracks.
+            models.Index(
+                fields=["artist_name", "title"],
+                name="track_needs_review_idx",
+                condition=Q(metadata__has_key="review"),
+            ),
+            # Admin search: words (prefixes) of artist and title, by full-text search.
+            GinIndex(
+                SearchVector("artist_name", "title", config="simple"), name="track_search_idx"
+            ),
+            # Admin search by a pasted Discogs/Deezer id or link.
+            models.Index(
+                fields=["discogs_id"],
+                name="track_discogs_id_idx",
+                condition=Q(discogs_id__isnull=False),
+            ),
+            models.Index(
+                fields=["deezer_id"],
+                name="track_deezer_id_idx",
+                condition=Q(deezer_id__isnull=False),
+            ),
         ]
         constraints = [
             *(_unit_range(field) for field in UNIT_FEATURES),
@@ -295,6 +318,8 @@ class EnrichmentStatus(models.Model):
                 condition=Q(status="in_progress"),
             ),
             models.Index(fields=["status"], name="status_status_idx"),
+            # Admin dashboard: per-source outcomes of the last 24 hours' attempts.
+            models.Index(fields=["last_attempt"], name="status_last_attempt_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,139 @@
+"""What curators do to sets of tracks: queue enrichment, reset retries, lock and unlock fields.
+
+Each function takes a queryset (one track, a selection, or everything a filter matches) and
+works in batches or single UPDATEs, so "select all" over a million rows stays cheap. Queueing
+runs about 10,000 tracks a second; a request stops after QUEUE_TIME_BUDGET and says so (running
+the action again carries on: tracks with a job waiting are skipped).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Now
+from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateJob
+from procrastinate.exceptions import AlreadyEnqueued
+
+from enrichment.models import EnrichmentStatus, Track
+from enrichment.tasks import defer_enrichment, enrich_track, queueing_lock
+
+Status = EnrichmentStatus.Status
+BATCH_SIZE = 500
+# Curators' requests go ahead of the periodic backlog (higher runs first).
+CURATOR_PRIORITY = 10
+# Seconds one request may spend queueing: below the web server's worker timeout (30 s).
+QUEUE_TIME_BUDGET = 20.0
+
+_FAILED_TO_PENDING = Case(
+    When(status=Status.FAILED, then=Value(Status.PENDING)), default=F("status")
+)
+_LOCK_SQL = "ARRAY(SELECT DISTINCT f FROM unnest(locked_fields || %s::varchar[]) AS f ORDER BY f)"
+_UNLOCK_SQL = "ARRAY(SELECT f FROM unnest(locked_fields) AS f WHERE NOT f = ANY(%s::varchar[]))"
+
+
+@dataclass(frozen=True)
+class QueueReport:
+    """How many tracks got a new job, and how many already had one waiting."""
+
+    queued: int = 0
+    already_queued: int = 0
+    complete: bool = True  # False: the time budget ran out before every track was seen
+
+    def __add__(self, other: QueueReport) -> QueueReport:
+        return QueueReport(
+            self.queued + other.queued,
+            self.already_queued + other.already_queued,
+            self.complete and other.complete,
+        )
+
+    def message(self, force_refresh: bool = False) -> str:
+        """One line for the admin's message bar."""
+        kind = "enrichment from scratch (force refresh)" if force_refresh else "enrichment"
+        done = f"Queued {kind} of {self.queued} track(s); {self.already_queued} already queued."
+        if self.complete:
+            return done
+        return (
+            f"{done} Stopped after {QUEUE_TIME_BUDGET:.0f} s to keep the page responsive: "
+            "run the action again to queue the rest (queued tracks are skipped)."
+        )
+
+
+def track_id_batches(queryset: QuerySet[Track], size: int) -> Generator[list[str], None, None]:
+    """The queryset's track ids in batches, read in one pass through a server-side cursor."""
+    ids = queryset.order_by().values_list("pk", flat=True).iterator(chunk_size=size)
+    try:
+        while batch := [str(track_id) for track_id in itertools.islice(ids, size)]:
+            yield batch
+    finally:
+        getattr(ids, "close", lambda: None)()  # release the cursor at once when stopped early
+
+
+def queue_enrichment(
+    queryset: QuerySet[Track], *, force_refresh: bool = False, priority: int = CURATOR_PRIORITY
+) -> QueueReport:
+    """Queue one enrichment job per track, a batch per statement, within the time budget."""
+    deadline = time.monotonic() + QUEUE_TIME_BUDGET
+    report = QueueReport()
+    batches = track_id_batches(queryset, BATCH_SIZE)
+    for batch in batches:
+        report += defer_batch(batch, force_refresh=force_refresh, priority=priority)
+        if time.monotonic() > deadline:
+            batches.close()
+            return QueueReport(report.queued, report.already_queued, complete=False)
+    return report
+
+
+def defer_batch(track_ids: Sequence[str], *, force_refresh: bool, priority: int) -> QueueReport:
+    """Insert the jobs of one batch in one statement, skipping tracks with a job waiting."""
+    waiting = set(
+        ProcrastinateJob.objects.filter(
+            status="todo", queueing_lock__in=[queueing_lock(t) for t in track_ids]
+        ).values_list("queueing_lock", flat=True)
+    )
+    fresh = [t for t in track_ids if queueing_lock(t) not in waiting]
+    jobs = [
+        enrich_track.configure(queueing_lock=queueing_lock(t), priority=priority).make_new_job(
+            track_id=t, force_refresh=force_refresh
+        )
+        for t in fresh
+    ]
+    if not jobs:
+        return QueueReport(0, len(track_ids))
+    try:
+        with transaction.atomic():  # nested: a conflict must not poison an outer transaction
+            app.job_manager.batch_defer_jobs(jobs)
+    except AlreadyEnqueued:  # a job appeared since we looked: fall back to one by one
+        results = defer_enrichment(fresh, priority=priority, force_refresh=force_refresh)
+        queued = sum(job is not None for job in results.values())
+        return QueueReport(queued, len(track_ids) - queued)
+    return QueueReport(len(jobs), len(waiting))
+
+
+def reset_retries(queryset: QuerySet[Track]) -> int:
+    """Retry count back to 0 and failed tracks back to pending; tracks being enriched untouched."""
+    return (
+        EnrichmentStatus.objects.filter(track__in=queryset.order_by().values("pk"))
+        .exclude(status=Status.IN_PROGRESS)
+        .update(retry_count=0, status=_FAILED_TO_PENDING)
+    )
+
+
+def lock_fields(queryset: QuerySet[Track], fields: Sequence[str]) -> int:
+    """Add fields to every track's locks (enrichment then never overwrites them)."""
+    return queryset.order_by().update(
+        locked_fields=RawSQL(_LOCK_SQL, [list(fields)]), updated_at=Now()
+    )
+
+
+def unlock_fields(queryset: QuerySet[Track], fields: Sequence[str]) -> int:
+    """Remove fields from every track's locks."""
+    return queryset.order_by().update(
+        locked_fields=RawSQL(_UNLOCK_SQL, [list(fields)]), updated_at=Now()
+    )

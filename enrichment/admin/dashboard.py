@@ -1,0 +1,160 @@
+"""The curator dashboard's figures, each read fresh from the database in one aggregate query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from enrichment import coverage
+from enrichment.admin.filters import PRESENCE_FIELDS, PROVIDERS
+from enrichment.lookups import SETTLED
+from enrichment.models import MAX_RETRIES, ApiCache, CircuitBreakerState, EnrichmentStatus
+from enrichment.sources.registry import configured_sources
+from enrichment.tasks import QUEUE
+
+Status = EnrichmentStatus.Status
+RECENT = timedelta(hours=24)
+# One scan of enrichment_status per provider outcome, only over the last day's attempts.
+_OUTCOMES_SQL = """
+SELECT o.key, o.value->>'outcome', count(*)
+  FROM enrichment_status AS s CROSS JOIN LATERAL jsonb_each(s.source_outcomes) AS o
+ WHERE s.last_attempt >= %s AND jsonb_typeof(o.value) = 'object' AND o.value->>'at' >= %s
+ GROUP BY 1, 2
+"""
+
+
+def percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many tracks know one field."""
+
+    field: str
+    label: str
+    count: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return percent(self.count, self.total)
+
+
+@dataclass
+class SourceHealth:
+    """One provider's breaker, configuration and recent outcomes."""
+
+    name: str
+    breaker: str = "closed"
+    failures_in_a_row: int = 0
+    opened_at: datetime | None = None
+    missing_configuration: str | None = None
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def attempts(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def errors(self) -> int:
+        return sum(n for name, n in self.outcomes.items() if name not in SETTLED | {"review"})
+
+    @property
+    def error_rate(self) -> float:
+        return percent(self.errors, self.attempts)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """One API's cached responses and how often they were reused."""
+
+    source: str
+    rows: int
+    hits: int
+    expired: int
+
+    @property
+    def hit_rate(self) -> float:
+        """Hits per lookup: every stored row was one miss, every reuse one hit."""
+        return percent(self.hits, self.hits + self.rows)
+
+
+def field_coverage() -> tuple[int, list[Coverage], int]:
+    """Total tracks, each filterable field's coverage, and tracks awaiting review (one scan)."""
+    counts = coverage.track_counts()
+    total = counts["total_tracks"]
+    fields = [
+        Coverage(n, label, counts[f"with_{n}"], total) for n, label in PRESENCE_FIELDS.items()
+    ]
+    return total, fields, counts["awaiting_review"]
+
+
+def status_counts() -> dict[str, int]:
+    """Tracks per status, plus failed-for-good and claims older than the claim timeout."""
+    stale = timezone.now() - timedelta(seconds=settings.ENRICH_CLAIM_TIMEOUT)
+    return EnrichmentStatus.objects.aggregate(
+        **{s.value: Count("pk", filter=Q(status=s)) for s in Status},
+        exhausted=Count("pk", filter=Q(status=Status.FAILED, retry_count__gte=MAX_RETRIES)),
+        stuck=Count("pk", filter=Q(status=Status.IN_PROGRESS, claimed_at__lt=stale)),
+    )
+
+
+def queue_depth() -> list[tuple[str, int]]:
+    """Enrichment jobs per Procrastinate status, every status listed."""
+    rows = (
+        ProcrastinateJob.objects.filter(queue_name=QUEUE)
+        .values_list("status")
+        .annotate(jobs=Count("id"))
+        .order_by()
+    )
+    counts = dict(rows)
+    return [(status, counts.get(status, 0)) for status in ProcrastinateJob.STATUSES]
+
+
+def source_health(now: datetime | None = None) -> list[SourceHealth]:
+    """Per provider: breaker state, configuration, and outcomes of the last day's attempts."""
+    since = (now or timezone.now()) - RECENT
+    health = {name: SourceHealth(name) for name in PROVIDERS}
+    missing = configured_sources()
+    breakers = {breaker.api: breaker for breaker in CircuitBreakerState.objects.all()}
+    for name, source in health.items():
+        api = name.removesuffix("_features")  # Spotify's features share its key and breaker
+        source.missing_configuration = missing.get(api)
+        if breaker := breakers.get(api):
+            source.breaker, source.opened_at = breaker.state, breaker.opened_at
+            source.failures_in_a_row = breaker.failure_count
+    with connection.cursor() as cursor:
+        cursor.execute(_OUTCOMES_SQL, [since, since.isoformat()])
+        for name, outcome, count in cursor.fetchall():
+            health.setdefault(name, SourceHealth(name)).outcomes[outcome or "?"] = count
+    return list(health.values())
+
+
+def cache_stats() -> list[CacheStats]:
+    """Rows, hits and expired rows per API."""
+    rows = (
+        ApiCache.objects.values_list("api_source")
+        .annotate(
+            rows=Count("id"),
+            hits=Sum("hit_count"),
+            expired=Count("id", filter=Q(expires_at__lte=timezone.now())),
+        )
+        .order_by("api_source")
+    )
+    return [CacheStats(source, n, hits or 0, expired) for source, n, hits, expired in rows]
+
+
+def recent_failures(limit: int = 10) -> list[EnrichmentStatus]:
+    """The latest failed attempts, with their tracks' names."""
+    failed = EnrichmentStatus.objects.filter(status=Status.FAILED, last_attempt__isnull=False)
+    failed = failed.select_related("track").only(
+        "track_id", "last_attempt", "error_message", "track__artist_name", "track__title"
+    )
+    return list(failed.order_by("-last_attempt")[:limit])

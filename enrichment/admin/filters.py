@@ -1,0 +1,143 @@
+"""Track list filters: status, needs review, has/lacks each identifier or feature, sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from enrichment.lookups import SETTLED
+from enrichment.models import MAX_RETRIES, EnrichmentStatus
+from enrichment.sources.registry import SOURCES
+
+Status = EnrichmentStatus.Status
+PROVIDERS = (*SOURCES, "spotify_features")
+# field -> label, for the has/lacks filters and the dashboard's coverage (which links to them).
+PRESENCE_FIELDS: dict[str, str] = {
+    "spotify_id": "Spotify ID",
+    "isrc": "ISRC",
+    "musicbrainz_id": "MusicBrainz ID",
+    "discogs_id": "Discogs ID",
+    "deezer_id": "Deezer ID",
+    "bpm": "BPM",
+    "camelot_key": "key (Camelot)",
+    "energy": "audio features",
+    "label": "label",
+    "release_date": "release date",
+}
+TEXT_FIELDS = {"camelot_key", "label"}  # "" means unknown; the others are NULL
+
+
+def absent(field: str) -> Q:
+    """Rows where the field is unknown."""
+    return Q(**{field: ""}) if field in TEXT_FIELDS else Q(**{f"{field}__isnull": True})
+
+
+class ChoiceFilter(admin.SimpleListFilter):
+    """A filter whose options map to Q objects (subclasses fill `options`)."""
+
+    options: dict[str, tuple[str, Q]] = {}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(value, label) for value, (label, _) in self.options.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        choice = self.options.get(self.value() or "")
+        return queryset.filter(choice[1]) if choice else queryset
+
+
+def presence_filter(field: str, label: str) -> type[ChoiceFilter]:
+    """A has/lacks filter for one field."""
+    options = {"yes": (f"has {label}", ~absent(field)), "no": (f"lacks {label}", absent(field))}
+    attributes = {"title": label, "parameter_name": f"has_{field}", "options": options}
+    return type(f"Has{field.title().replace('_', '')}Filter", (ChoiceFilter,), attributes)
+
+
+def status_options(prefix: str = "enrichment_status__") -> dict[str, tuple[str, Q]]:
+    """Status choices, plus "retries used up" and "no status yet" (prefix: path to the status)."""
+    options = {s.value: (s.label, Q(**{f"{prefix}status": s.value})) for s in Status}
+    exhausted = Q(**{f"{prefix}status": Status.FAILED, f"{prefix}retry_count__gte": MAX_RETRIES})
+    options["exhausted"] = ("failed, retries used up", exhausted)
+    if prefix:
+        options["none"] = ("no status yet", Q(enrichment_status__isnull=True))
+    return options
+
+
+class StatusFilter(ChoiceFilter):
+    title = "status"
+    parameter_name = "status"
+    options = status_options()
+
+
+class NeedsReviewFilter(ChoiceFilter):
+    title = "needs review"
+    parameter_name = "review"
+    options = {
+        "yes": ("any provider", Q(metadata__has_key="review")),
+        **{
+            name: (name, Q(metadata__review__has_key=name))
+            for name in ("spotify", "musicbrainz", "deezer", "discogs")
+        },
+        "no": ("no", ~Q(metadata__has_key="review")),
+    }
+
+
+class SourceUsedFilter(ChoiceFilter):
+    title = "data from"
+    parameter_name = "source"
+    options = {
+        name: (name, Q(metadata__contains={"enrichment_sources": [name]})) for name in PROVIDERS
+    }
+
+
+def trouble_options(prefix: str = "enrichment_status__") -> dict[str, tuple[str, Q]]:
+    """Per provider: asked, but not settled (failed, unconfigured, or awaiting review)."""
+    return {
+        name: (
+            name,
+            Q(**{f"{prefix}source_outcomes__has_key": name})
+            & ~Q(**{f"{prefix}source_outcomes__{name}__outcome__in": sorted(SETTLED)}),
+        )
+        for name in PROVIDERS
+    }
+
+
+class SourceTroubleFilter(ChoiceFilter):
+    title = "unsettled source"
+    parameter_name = "trouble"
+    options = trouble_options()
+
+
+class LockedFilter(ChoiceFilter):
+    title = "locked fields"
+    parameter_name = "locked"
+    options = {
+        "yes": ("some locked", Q(locked_fields__len__gt=0)),
+        "no": ("none locked", Q(locked_fields__len=0)),
+    }
+
+
+TRACK_FILTERS: list[Any] = [
+    StatusFilter,
+    NeedsReviewFilter,
+    *(presence_filter(field, label) for field, label in PRESENCE_FIELDS.items()),
+    SourceUsedFilter,
+    SourceTroubleFilter,
+    LockedFilter,
+]
+
+
+class StatusOnlyFilter(ChoiceFilter):
+    """The status filter of the status admin (fields are on the row itself)."""
+
+    title = "status"
+    parameter_name = "status"
+    options = status_options(prefix="")
+
+
+class StatusTroubleFilter(ChoiceFilter):
+    title = "unsettled source"
+    parameter_name = "trouble"
+    options = trouble_options(prefix="")

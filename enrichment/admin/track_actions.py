@@ -1,0 +1,68 @@
+"""Changelist actions on tracks: a selection, or everything the filter matches ("select all")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from enrichment.admin.curation import lock_fields, queue_enrichment, reset_retries, unlock_fields
+from enrichment.admin.forms import LockFieldsForm
+from enrichment.models import Track
+
+
+@admin.action(
+    description="Re-enrich (ask the sources that have not answered)", permissions=["enrich"]
+)
+def re_enrich(model_admin: Any, request: HttpRequest, queryset: QuerySet[Track]) -> None:
+    report = queue_enrichment(queryset)
+    model_admin.message_user(request, report.message(), messages.SUCCESS)
+
+
+@admin.action(
+    description="Re-enrich from scratch (force refresh: every source, no cache)",
+    permissions=["enrich"],
+)
+def re_enrich_force(model_admin: Any, request: HttpRequest, queryset: QuerySet[Track]) -> None:
+    report = queue_enrichment(queryset, force_refresh=True)
+    model_admin.message_user(request, report.message(force_refresh=True), messages.SUCCESS)
+
+
+@admin.action(description="Reset retries (failed tracks become pending)", permissions=["enrich"])
+def reset(model_admin: Any, request: HttpRequest, queryset: QuerySet[Track]) -> None:
+    count = reset_retries(queryset)
+    model_admin.message_user(request, f"Reset retries of {count} track(s).", messages.SUCCESS)
+
+
+@admin.action(description="Lock or unlock fields…", permissions=["change"])
+def lock_or_unlock(model_admin: Any, request: HttpRequest, queryset: QuerySet[Track]) -> Any:
+    """Ask which fields (an intermediate page), then lock or unlock them in one UPDATE."""
+    form = LockFieldsForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        operation, fields = form.chosen()
+        change = lock_fields if operation == "lock" else unlock_fields
+        count = change(queryset, fields)
+        verb = "Locked" if operation == "lock" else "Unlocked"
+        model_admin.message_user(
+            request, f"{verb} {', '.join(fields)} on {count} track(s).", messages.SUCCESS
+        )
+        return None
+    selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Lock or unlock fields",
+        "opts": model_admin.opts,
+        "form": form,
+        "selected": selected,
+        "select_across": request.POST.get("select_across") == "1",
+        "action": "lock_or_unlock",
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/enrichment/lock_fields.html", context)
+
+
+TRACK_ACTIONS = [re_enrich, re_enrich_force, reset, lock_or_unlock]
