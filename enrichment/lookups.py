@@ -45,6 +45,10 @@ class Attempt:
     isrc: str | None
     musicbrainz_id: str | None
     enabled: Sequence[str]
+    deezer_id: str | None = None
+    rejected: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # provider -> ids a curator refused
     skip: set[str] = field(default_factory=set)  # settled on an earlier attempt
     force_refresh: bool = False
     found: dict[str, Found] = field(default_factory=dict)
@@ -94,10 +98,16 @@ class Attempt:
         self.reviews[provider] = decision.to_dict()
         return Outcome("review", decision.reason)
 
+    def not_rejected(self, provider: str, results: Sequence[Any]) -> list[Any]:
+        """Results a curator has not already rejected for this track."""
+        refused = set(self.rejected.get(provider, ()))
+        return [result for result in results if result.to_candidate().identifier not in refused]
+
     def choose(self, provider: str, results: Sequence[Any]) -> Outcome:
         """Score search results; accept a confident best, else keep them for review."""
+        results = self.not_rejected(provider, results)
         if not results:
-            return Outcome("not_found", "no candidates")
+            return Outcome("not_found", "no candidates (or all rejected by a curator)")
         by_id = {result.to_candidate().identifier: result for result in results}
         decision = decide(self.query, [result.to_candidate() for result in results])
         if decision.accepted is None:
@@ -159,11 +169,12 @@ def musicbrainz_recording(attempt: Attempt) -> Outcome:
 
 
 def deezer_track(attempt: Attempt) -> Outcome:
-    """By ISRC (bpm, gain, duration), else by text search."""
+    """By Deezer id or ISRC (bpm, gain, duration), else by text search."""
     deezer = attempt.source("deezer")
-    if attempt.isrc:
-        track = deezer.track_by_isrc(attempt.isrc)
-        return attempt.accept("deezer", track, 1.0) if track else Outcome("not_found")
+    for lookup, key in ((deezer.track, attempt.deezer_id), (deezer.track_by_isrc, attempt.isrc)):
+        if key:
+            track = lookup(key)
+            return attempt.accept("deezer", track, 1.0) if track else Outcome("not_found")
     return attempt.choose("deezer", deezer.search(attempt.query.artist, attempt.query.title))
 
 
@@ -199,9 +210,11 @@ def discogs_release(attempt: Attempt) -> Outcome:
     already know (Spotify/MusicBrainz), then one named like the track, then the earliest.
     """
     query = attempt.query
-    releases = attempt.source("discogs").search(query.artist, query.title)
+    releases = attempt.not_rejected(
+        "discogs", attempt.source("discogs").search(query.artist, query.title)
+    )
     if not releases:
-        return Outcome("not_found", "no candidates")
+        return Outcome("not_found", "no candidates (or all rejected by a curator)")
     candidates = [replace(r.to_candidate(), title=query.title) for r in releases]
     decision = decide(query, candidates)
     if decision.accepted is None:

@@ -43,6 +43,7 @@ PRECEDENCE: dict[str, tuple[str, ...]] = {
     "lastfm_playcount": ("lastfm",),
     "lastfm_listeners": ("lastfm",),
 }
+PROVIDERS = frozenset(provider for order in PRECEDENCE.values() for provider in order)
 # Fields that travel with another: taken from the same provider, or not at all.
 COMPANIONS = {"release_date": ("release_date_precision",), "key_pitch_class": ("key_mode",)}
 DERIVED_KEY_FIELDS = ("key", "camelot_key", "open_key")
@@ -110,10 +111,10 @@ def _refusal(
     if current.get(name) in (None, ""):
         return None
     origin = provenance.get(name, {}).get("source")
-    if origin is None:
+    if origin is None or origin not in PROVIDERS:  # import, a curator's edit or review
         if current.get(name) == winner.values[name]:
             return None  # the same value, now confirmed by a source
-        return "set outside enrichment (import or curator)"
+        return f"set outside enrichment ({origin or 'import'})"
     if origin in order and order.index(origin) < order.index(winner.provider):
         return f"held by {origin}, which ranks above {winner.provider}"
     return None

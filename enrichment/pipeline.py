@@ -24,12 +24,11 @@ from enrichment import metrics
 from enrichment.logging import log_context
 from enrichment.lookups import SETTLED, Attempt, run_all
 from enrichment.matching import Query
-from enrichment.merge import PRECEDENCE, merge
+from enrichment.merge import PROVIDERS, merge
 from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track
 
 logger = logging.getLogger(__name__)
 Status = EnrichmentStatus.Status
-PRECEDENCE_PROVIDERS = frozenset(provider for order in PRECEDENCE.values() for provider in order)
 
 
 @dataclass
@@ -111,7 +110,7 @@ def _attempt_for(track: Track, force_refresh: bool) -> Attempt:
         # requests as before and a warm cache answers all of them.
         value = getattr(track, field)
         origin = provenance.get(field, {}).get("source")
-        usable = origin is None or origin not in PRECEDENCE_PROVIDERS or origin in settled
+        usable = origin is None or origin not in PROVIDERS or origin in settled
         return str(value) if value and usable else None
 
     return Attempt(
@@ -119,6 +118,8 @@ def _attempt_for(track: Track, force_refresh: bool) -> Attempt:
         spotify_id=known("spotify_id"),
         isrc=known("isrc"),
         musicbrainz_id=known("musicbrainz_id"),
+        deezer_id=known("deezer_id"),
+        rejected=track.metadata.get("rejected", {}),
         enabled=enabled_providers(),
         skip=settled,
         force_refresh=force_refresh,

@@ -139,6 +139,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 
 # REST API (enrichment/api/). Writes need a token or a session; reads (stats, tracks, batch
 # progress) too unless API_OPEN_READS; /health, /metrics and the schema are open. Throttles

@@ -147,3 +147,14 @@ def test_an_unchanged_value_is_not_a_change_but_keeps_its_provenance() -> None:
     )
     assert "deezer_id" not in result.changes
     assert "deezer_id" in result.provenance
+
+
+def test_a_curators_value_outranks_every_source_even_unlocked() -> None:
+    for origin in ("curator", "curator-review"):
+        result = run(
+            [Found("spotify", {"spotify_id": "1" * 22})],
+            {"spotify_id": "2" * 22},
+            {"spotify_id": {"source": origin}},
+        )
+        assert "spotify_id" not in result.changes
+        assert origin in result.kept["spotify_id"]

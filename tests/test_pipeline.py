@@ -330,3 +330,26 @@ def test_result_reports_sources_fields_and_duration(upstream: f.Fakes) -> None:
     assert {"spotify_id", "bpm", "camelot_key", "label"} <= set(result.metadata_acquired)
     assert result.duration_seconds >= 0
     assert result.errors == {}
+
+
+def test_candidates_a_curator_rejected_are_not_proposed_again(upstream: f.Fakes) -> None:
+    remix = f.spotify_track("Strobe (Club Edit)", id="1" * 22)
+    upstream.on("spotify", "search", [f.spotify_track(), remix])
+    track = make_track(
+        artist_name="deadmau5",
+        title="Strobe (Club Edit)",
+        metadata={"rejected": {"spotify": ["1" * 22]}},
+    )
+    pipeline.enrich(track.pk, force_refresh=True)
+    track.refresh_from_db()
+    assert track.spotify_id is None
+    review = track.metadata.get("review", {}).get("spotify", {"ranked": []})
+    assert all(c["candidate"]["identifier"] != "1" * 22 for c in review["ranked"])
+
+
+def test_a_known_deezer_id_is_looked_up_directly(upstream: f.Fakes) -> None:
+    upstream.on("deezer", "track", f.deezer_track())
+    track = strobe(deezer_id=3135556)
+    pipeline.enrich(track.pk)
+    assert "deezer.track" in upstream.called()
+    assert "deezer.track_by_isrc" not in upstream.called()
