@@ -29,6 +29,10 @@ class RateLimited(TransientSourceError):
     outcome = "rate_limited"
 
 
+class LimiterBusy(RateLimited):
+    """Our own shared limiter's queue is longer than RATE_LIMIT_MAX_WAIT (not the API's fault)."""
+
+
 class BreakerOpen(TransientSourceError):
     """The API's circuit breaker is open: calls are refused until it half-opens."""
 

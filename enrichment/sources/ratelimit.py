@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.db import connection
 
-from enrichment.sources.errors import RateLimited
+from enrichment.sources.errors import LimiterBusy
 
 _BOOK = """
 WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
@@ -59,7 +59,7 @@ class RateLimiter:
             self._row_ready = True
 
     def reserve(self) -> float:
-        """Book the next slot; seconds to wait for it. RateLimited if it is too far away."""
+        """Book the next slot; seconds to wait for it. LimiterBusy if it is too far away."""
         self._ensure_row()
         params: dict[str, str | float] = {
             "api": self.api,
@@ -74,7 +74,7 @@ class RateLimiter:
             cursor.execute(_WAIT, [self.api])
             waiting = cursor.fetchone()
         backlog = float(waiting[0]) if waiting else self.max_wait
-        raise RateLimited(
+        raise LimiterBusy(
             self.api,
             f"rate limit queue is {backlog:.1f}s long (max wait {self.max_wait:.0f}s)",
             retry_after=backlog,
