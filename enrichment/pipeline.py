@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -247,6 +247,13 @@ def _write_status(
 def record_failure(track_id: uuid.UUID | str, message: str) -> None:
     """Mark an attempt that crashed as failed (counted), releasing the claim."""
     logger.exception("enrichment of %s failed", track_id)
+    try:
+        _mark_failed(track_id, message)
+    except DatabaseError:  # the database itself is the trouble: the caller's error says so
+        logger.exception("could not record the failure of %s", track_id)
+
+
+def _mark_failed(track_id: uuid.UUID | str, message: str) -> None:
     EnrichmentStatus.objects.filter(track_id=track_id).update(
         status=Status.FAILED,
         claimed_at=None,

@@ -11,13 +11,20 @@ import asyncio
 import datetime
 import logging
 import random
+import time
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from procrastinate import RetryDecision
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
@@ -83,8 +90,31 @@ def run_enrichment(
         # Log context does not cross into executor threads: set it here.
         with log_context(job_id=job_id):
             return pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
+    except (OperationalError, InterfaceError) as error:
+        # The database went away mid-attempt: once it is back, unclaim the track and let
+        # the job run again, instead of failing it and leaving the track in_progress.
+        logger.warning("database lost while enriching %s: %s", track_id, error)
+        if wait_for_database(DATABASE_WAIT_SECONDS):
+            maintenance.release_claims([track_id])
+        raise TransientEnrichmentFailure(track_id, 5.0) from error
     finally:
         close_old_connections()
+
+
+DATABASE_WAIT_SECONDS = 120.0
+
+
+def wait_for_database(timeout: float) -> bool:
+    """Poll until the database answers again (True), or give up after timeout (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        connection.close()
+        try:
+            connection.ensure_connection()
+            return True
+        except (OperationalError, InterfaceError):
+            time.sleep(1.0)
+    return False
 
 
 @app.task(name=TASK_NAME, queue=QUEUE, retry=TransientRetry(), pass_context=True)

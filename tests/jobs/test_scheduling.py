@@ -149,3 +149,22 @@ def test_the_statistics_job_refreshes_the_snapshot_stats_readers_get(settings: A
     assert coverage.cached_statistics()["track_stats"]["total_tracks"] == 1  # the snapshot
     tasks.refresh_statistics(timestamp=0)
     assert coverage.cached_statistics()["track_stats"]["total_tracks"] == 2
+
+
+@pytest.mark.django_db(transaction=True)  # the recovery closes and reopens the connection
+def test_an_attempt_cut_by_a_database_outage_unclaims_the_track_and_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import OperationalError
+
+    from enrichment import pipeline
+
+    track = make_track(status="in_progress")
+
+    def outage(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(pipeline, "enrich", outage)
+    with pytest.raises(tasks.TransientEnrichmentFailure):
+        tasks.run_enrichment(str(track.pk), False)
+    assert EnrichmentStatus.objects.get(track=track).status == "pending"
