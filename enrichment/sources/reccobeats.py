@@ -20,6 +20,7 @@ from enrichment.sources.types import (
     audio_features_from,
     dicts,
     get_str,
+    id_batch,
     parsing,
 )
 
@@ -44,9 +45,7 @@ class ReccoBeatsSource(Source):
     def audio_features(self, spotify_ids: Iterable[str]) -> dict[str, AudioFeatures]:
         """Features for up to 40 Spotify ids, keyed by Spotify id; unknown ids are absent."""
         # https://reccobeats.com/docs/apis/get-audio-features
-        ids = sorted(set(spotify_ids))  # sorted: the same set is the same cache entry
-        if len(ids) > MAX_IDS:
-            raise ValueError(f"at most {MAX_IDS} ids per call, got {len(ids)}")
+        ids = id_batch(spotify_ids, MAX_IDS)
         if not ids:
             return {}
         params = {"ids": ",".join(ids)}

@@ -34,6 +34,7 @@ from enrichment.sources.types import (
     dicts,
     get_int,
     get_str,
+    id_batch,
     normalise_isrc,
     opt_dict,
     opt_int,
@@ -173,9 +174,7 @@ class SpotifySource(Source):
     def audio_features_batch(self, spotify_ids: Iterable[str]) -> dict[str, AudioFeatures]:
         """Features of up to 100 tracks by id."""
         # https://developer.spotify.com/documentation/web-api/reference/get-several-audio-features
-        ids = sorted(set(spotify_ids))  # sorted: the same set is the same cache entry
-        if len(ids) > MAX_FEATURE_IDS:
-            raise ValueError(f"at most {MAX_FEATURE_IDS} ids per call, got {len(ids)}")
+        ids = id_batch(spotify_ids, MAX_FEATURE_IDS)
         if not ids:
             return {}
         payload = self._features("audio-features", {"ids": ",".join(ids)})

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -279,3 +279,11 @@ def as_uuid(text: str | None) -> uuid.UUID | None:
         return uuid.UUID(text) if text else None
     except ValueError:
         return None
+
+
+def id_batch(ids: Iterable[str], limit: int) -> list[str]:
+    """Distinct ids, sorted (the same set is the same cache entry), at most `limit` of them."""
+    batch = sorted(set(ids))
+    if len(batch) > limit:
+        raise ValueError(f"at most {limit} ids per call, got {len(batch)}")
+    return batch
