@@ -49,3 +49,33 @@ db-stop:  ## stop the embedded Postgres (it keeps running between commands other
 
 clean: db-stop  ## remove the virtualenv and the embedded database
 	rm -rf $(VENV) .songnodes
+
+# --- benchmarks and drills (bench/README.md); each uses its own Postgres under bench/output/ ---
+.PHONY: bench-throughput bench-overhead bench-calls bench-scale bench-breaker bench-chaos bench-kill bench-report
+
+bench: $(INSTALLED)  ## every benchmark and fault drill in sequence (~10 min), then bench/RESULTS.md
+	$(BIN)/python -m bench
+
+bench-throughput: $(INSTALLED)  ## 1. tracks/s against the rate-limit bound, sandbox violations
+	$(BIN)/python -m bench.throughput
+
+bench-overhead: $(INSTALLED)  ## 2. no limits, instant upstreams: tracks/s per core, time split
+	$(BIN)/python -m bench.overhead
+
+bench-calls: $(INSTALLED)  ## 3. upstream calls per track per API; warm re-enrichment calls
+	$(BIN)/python -m bench.calls
+
+bench-scale: $(INSTALLED)  ## 4. a million tracks: /stats, admin list, due selection, 100k enqueue
+	$(BIN)/python -m bench.scale
+
+bench-breaker: $(INSTALLED)  ## 5. drill: one API down 100%, breaker opens and closes, nothing lost
+	$(BIN)/python -m bench.drill_breaker
+
+bench-chaos: $(INSTALLED)  ## 6. drill: errors, 429 storms, malformed and slow answers, nothing lost
+	$(BIN)/python -m bench.drill_chaos
+
+bench-kill: $(INSTALLED)  ## 7. drill: SIGKILL a worker, restart Postgres, nothing lost
+	$(BIN)/python -m bench.drill_kill
+
+bench-report: $(INSTALLED)  ## rewrite bench/RESULTS.md from the last runs' figures
+	$(BIN)/python -m bench.report

@@ -1,0 +1,251 @@
+"""Benchmark 4: a million tracks. Time of /stats, the admin track list, the periodic due
+selection, and enqueueing 100k jobs.
+
+Tracks and their statuses are generated in bulk (one INSERT ... SELECT generate_series each)
+with a realistic mix: 70% completed, 15% partial (half of them due again), 5% failed (retries
+0..4), ~10% pending, 0.1% in progress; identifiers and features on the enriched ones, 2% awaiting
+review; then ANALYZE. Every figure is the median of several runs after one warm-up run.
+/stats and the admin pages go through Django's full request handling in this process (test
+client, logged-in superuser: URL routing, auth, middleware, view, rendering; no network).
+
+Targets: /stats and due selection < 100 ms, admin list < 300 ms, 100k enqueue < 10 s.
+
+    python -m bench.scale [--tracks 1000000] [--repeat 7] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import uuid
+from typing import Any
+
+from bench.common import median_ms, ratios, say, scalar, sql
+
+# r = a well-spread pseudo-random 0..999 per row, deciding its status and what it has.
+_ROWS = "SELECT i, (i * 2654435761::bigint) % 1000 AS r FROM generate_series(%s, %s) AS i"
+TRACKS = f"""
+INSERT INTO enrichment_track (id, artist_name, title, spotify_id, isrc, musicbrainz_id,
+    discogs_id, deezer_id, bpm, key, key_pitch_class, key_mode, camelot_key, open_key, energy,
+    danceability, valence, acousticness, instrumentalness, liveness, speechiness, loudness,
+    time_signature, duration_ms, label, catalog_number, release_date, release_date_precision,
+    release_country, spotify_popularity, lastfm_playcount, lastfm_listeners, metadata,
+    locked_fields, created_at, updated_at)
+SELECT md5('t' || i)::uuid, 'Artist ' || (i % 60000), 'Title ' || i || ' (Extended Mix)',
+    CASE WHEN r < 850 THEN substr(md5('s' || i), 1, 22) END,
+    CASE WHEN r < 800 THEN 'USSN1' || lpad(i::text, 7, '0') END,
+    CASE WHEN r < 700 THEN md5('m' || i)::uuid END,
+    CASE WHEN r < 600 THEN 1000000 + i END,
+    CASE WHEN r < 750 THEN 3000000 + i END,
+    CASE WHEN r < 800 THEN 100 + i % 60 END,
+    CASE WHEN r < 800 THEN 'A minor' ELSE '' END,
+    CASE WHEN r < 800 THEN i % 12 END, CASE WHEN r < 800 THEN i % 2 END,
+    CASE WHEN r < 800 THEN (i % 12 + 1) || (CASE WHEN i % 2 = 0 THEN 'A' ELSE 'B' END) ELSE '' END,
+    CASE WHEN r < 800 THEN (i % 12 + 1) || (CASE WHEN i % 2 = 0 THEN 'm' ELSE 'd' END) ELSE '' END,
+    CASE WHEN r < 780 THEN (i % 100) / 100.0 END, CASE WHEN r < 780 THEN (i % 97) / 100.0 END,
+    CASE WHEN r < 780 THEN (i % 89) / 100.0 END, CASE WHEN r < 780 THEN (i % 83) / 100.0 END,
+    CASE WHEN r < 780 THEN (i % 79) / 100.0 END, CASE WHEN r < 780 THEN (i % 73) / 100.0 END,
+    CASE WHEN r < 780 THEN (i % 71) / 100.0 END, CASE WHEN r < 780 THEN -(i % 20) END,
+    CASE WHEN r < 780 THEN 4 END, CASE WHEN r < 850 THEN 180000 + i % 240000 END,
+    CASE WHEN r < 600 THEN 'Label ' || (i % 3000) ELSE '' END,
+    CASE WHEN r < 600 THEN 'CAT' || (i % 100000) ELSE '' END,
+    CASE WHEN r < 820 THEN date '1990-01-01' + (i % 12000) END,
+    CASE WHEN r < 820 THEN 'day' ELSE '' END,
+    CASE WHEN r < 600 THEN 'GB' ELSE '' END,
+    CASE WHEN r < 500 THEN i % 100 END,
+    CASE WHEN r < 700 THEN i % 5000000 END, CASE WHEN r < 700 THEN i % 500000 END,
+    CASE
+      WHEN r < 700 THEN jsonb_build_object('enrichment_sources',
+        jsonb_build_array('deezer', 'discogs', 'lastfm', 'musicbrainz', 'spotify'),
+        'lastfm_tags', jsonb_build_array('techno', 'house'))
+      WHEN r < 830 THEN jsonb_build_object('enrichment_sources',
+        jsonb_build_array('deezer', 'spotify'))
+      WHEN r < 850 THEN jsonb_build_object('enrichment_sources', jsonb_build_array('spotify'),
+        'review', jsonb_build_object('musicbrainz', jsonb_build_object('reason', 'close call')))
+      ELSE '{{}}'::jsonb
+    END,
+    '{{}}', now() - (i % 365) * interval '1 day', now()
+FROM ({_ROWS}) AS g
+"""
+STATUSES = f"""
+INSERT INTO enrichment_status (track_id, status, sources_enriched, last_attempt, retry_count,
+    error_message, source_outcomes, claimed_at, updated_at)
+SELECT md5('t' || i)::uuid,
+    CASE WHEN r < 700 THEN 'completed' WHEN r < 850 THEN 'partial' WHEN r < 900 THEN 'failed'
+         WHEN r < 999 THEN 'pending' ELSE 'in_progress' END,
+    CASE WHEN r < 700 THEN 5 WHEN r < 850 THEN 2 ELSE 0 END,
+    CASE WHEN r < 700 THEN now() - (i % 43200) * interval '1 minute'
+         WHEN r < 850 THEN now() - (i % 2880) * interval '1 minute'
+         WHEN r < 900 THEN now() - (i % 600) * interval '1 minute'
+         WHEN r < 999 AND i % 4 = 0 THEN now() - (i % 600) * interval '1 minute'
+         WHEN r < 999 THEN NULL ELSE now() END,
+    CASE WHEN r >= 850 AND r < 900 THEN i % 5 ELSE 0 END,
+    CASE WHEN r >= 700 AND r < 900 THEN 'discogs: transient: HTTP 503' ELSE '' END,
+    CASE WHEN r < 900 THEN '{{"spotify": {{"outcome": "data"}}}}'::jsonb ELSE '{{}}' END,
+    CASE WHEN r >= 999 THEN now() END, now()
+FROM ({_ROWS}) AS g
+"""
+CHUNK = 250_000
+
+
+def generate(count: int) -> float:
+    """Insert `count` tracks and statuses in chunks; seconds taken."""
+    started = time.monotonic()
+    sql("TRUNCATE enrichment_track, enrichment_status, procrastinate_jobs CASCADE")
+    for first in range(1, count + 1, CHUNK):
+        last = min(count, first + CHUNK - 1)
+        # SQL's modulo is written " % " above; the driver needs it doubled.
+        sql(TRACKS.replace(" % ", " %% "), [first, last])
+        sql(STATUSES.replace(" % ", " %% "), [first, last])
+        say(f"   {last:>9,} tracks ({time.monotonic() - started:.0f}s)")
+    sql("ANALYZE enrichment_track")
+    sql("ANALYZE enrichment_status")
+    return time.monotonic() - started
+
+
+def client() -> Any:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user_model = get_user_model()
+    user = user_model.objects.filter(username="bench").first()
+    if user is None:
+        user = user_model.objects.create_superuser("bench", "bench@example.org", None)
+    browser = Client(HTTP_HOST="localhost")
+    browser.force_login(user)
+    return browser
+
+
+def timed_get(browser: Any, url: str, repeat: int) -> float:
+    def get() -> None:
+        response = browser.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url}: HTTP {response.status_code}")
+
+    median, _ = median_ms(get, repeat)
+    say(f"   {median:8.1f} ms  GET {url}")
+    return median
+
+
+def main() -> int:
+    from django.conf import settings
+
+    from enrichment import coverage, maintenance, tasks
+    from enrichment.models import EnrichmentStatus
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--enqueue", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true", help="reuse the tracks already there")
+    args = parser.parse_args()
+
+    from bench.common import prepare_database
+
+    existing = scalar("SELECT count(*) FROM enrichment_track") if args.keep else 0
+    if existing != args.tracks:
+        prepare_database()
+        say(f"generating {args.tracks:,} tracks")
+        seconds = generate(args.tracks)
+        say(f"   generated and analysed in {seconds:.0f}s")
+    statuses = dict(sql("SELECT status, count(*) FROM enrichment_status GROUP BY 1"))
+    size = scalar("SELECT pg_size_pretty(pg_database_size(current_database()))")
+    say(f"tracks: {args.tracks:,}; statuses {statuses}; database {size}")
+    browser = client()
+    repeat = args.repeat
+
+    say("/stats")
+    stats_ms = timed_get(browser, "/stats", repeat)
+    scan = getattr(coverage, "statistics", None) or getattr(coverage, "coverage_counts")  # noqa: B009
+    coverage_ms, _ = median_ms(scan, repeat)
+    say(f"   {coverage_ms:8.1f} ms  coverage.{scan.__name__}() (the figures computed afresh)")
+    uncached_ms = None
+    stats_key = getattr(coverage, "STATS_KEY", None)
+    if stats_key:  # /stats serves a snapshot a periodic job refreshes: time a miss too
+        from django.core.cache import cache
+
+        def stats_without_snapshot() -> None:
+            cache.delete(stats_key)
+            browser.get("/stats")
+
+        uncached_ms, _ = median_ms(stats_without_snapshot, repeat)
+        say(f"   {uncached_ms:8.1f} ms  GET /stats with no snapshot (computed on request)")
+
+    say("admin track list, first page")
+    admin = {
+        name: timed_get(browser, f"/admin/enrichment/track/{query}", repeat)
+        for name, query in (
+            ("unfiltered", ""),
+            ("status=failed", "?status=failed"),
+            ("status=pending", "?status=pending"),
+            ("needs review", "?review=yes"),
+            ("lacks BPM", "?has_bpm=no"),
+            ("search word", "?q=Title+77"),
+        )
+    }
+    admin_filtered = max(value for name, value in admin.items() if name != "unfiltered")
+
+    say("periodic due selection")
+    batch = settings.ENRICH_BATCH_SIZE
+    due_ms, _ = median_ms(lambda: EnrichmentStatus.objects.due_track_ids(batch), repeat)
+    say(f"   {due_ms:8.1f} ms  due_track_ids({batch})")
+    missing_ms, _ = median_ms(lambda: maintenance.add_missing_statuses(batch), repeat)
+    say(f"   {missing_ms:8.1f} ms  add_missing_statuses({batch}) (the job runs it first)")
+    due_big_ms, _ = median_ms(lambda: EnrichmentStatus.objects.due_track_ids(10_000), 3)
+    say(f"   {due_big_ms:8.1f} ms  due_track_ids(10000)")
+
+    say(f"enqueueing {args.enqueue:,} jobs (tasks.bulk_defer, queueing locks checked)")
+    ids = [
+        uuid.UUID(str(row[0]))
+        for row in sql(
+            "SELECT track_id FROM enrichment_status ORDER BY track_id LIMIT %s", [args.enqueue]
+        )
+    ]
+    enqueue_samples = []
+    for _ in range(3):
+        sql("TRUNCATE procrastinate_jobs CASCADE")
+        started = time.perf_counter()
+        queued = tasks.bulk_defer(ids)
+        enqueue_samples.append(time.perf_counter() - started)
+        assert queued == len(ids), queued
+    enqueue_s = sorted(enqueue_samples)[1]
+    say(f"   {enqueue_s:8.2f} s   median of 3 ({', '.join(f'{s:.2f}' for s in enqueue_samples)})")
+    started = time.perf_counter()
+    again = tasks.bulk_defer(ids)
+    requeue_s = time.perf_counter() - started
+    say(f"   {requeue_s:8.2f} s   the same {len(ids):,} again (all already queued: {again} added)")
+    sql("TRUNCATE procrastinate_jobs CASCADE")
+
+    ratios(
+        "scale",
+        {
+            "stats_ms": round(stats_ms, 1),
+            "admin_ms": round(admin_filtered, 1),
+            "due_ms": round(due_ms, 1),
+            "enqueue_100k_s": round(enqueue_s, 2),
+            "stats": round(stats_ms / 100, 2),
+            "admin": round(admin_filtered / 300, 2),
+            "due": round(due_ms / 100, 2),
+            "enqueue": round(enqueue_s / 10, 2),
+        },
+        {
+            "tracks": args.tracks,
+            "statuses": statuses,
+            "database_size": size,
+            "stats_scan_ms": round(coverage_ms, 1),
+            "admin_ms": admin,
+            "stats_no_snapshot_ms": round(uncached_ms, 1) if uncached_ms else None,
+            "add_missing_statuses_ms": round(missing_ms, 1),
+            "due_10000_ms": round(due_big_ms, 1),
+            "enqueue_samples_s": enqueue_samples,
+            "requeue_s": round(requeue_s, 2),
+        },
+    )
+    missed = [name for name, ok in (("/stats", stats_ms < 100), ("admin", admin_filtered < 300),
+              ("due selection", due_ms < 100), ("enqueue", enqueue_s < 10)) if not ok]  # fmt: skip
+    say("targets: " + (f"NOT MET: {', '.join(missed)}" if missed else "all met"))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
