@@ -145,9 +145,7 @@ def upsert(row: TrackRow) -> tuple[str, Track]:
         changed = [
             name
             for name in ("spotify_id", "isrc")
-            if getattr(row, name)
-            and not getattr(track, name)
-            and name not in track.locked_fields
+            if getattr(row, name) and not getattr(track, name) and name not in track.locked_fields
         ]
         for name in changed:
             setattr(track, name, getattr(row, name))
