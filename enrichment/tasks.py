@@ -122,12 +122,30 @@ async def enrich_track(context: JobContext, track_id: str, force_refresh: bool =
     """Enrich one track (ids travel as strings: job arguments are JSON)."""
     loop = asyncio.get_running_loop()
     job_id = context.job.id if context.job else None
-    result = await loop.run_in_executor(
-        _enrichment_executor(), run_enrichment, track_id, force_refresh, job_id
-    )
-    if result.claimed and result.transient:
-        raise TransientEnrichmentFailure(track_id, result.retry_after)
-    return str(result.status)
+    try:
+        result = await loop.run_in_executor(
+            _enrichment_executor(), run_enrichment, track_id, force_refresh, job_id
+        )
+    except TransientEnrichmentFailure as failure:
+        retry_after = failure.retry_after
+    else:
+        if not (result.claimed and result.transient):
+            return str(result.status)
+        retry_after = result.retry_after
+    # A newer job for this track is already queued: it will do the retry (retrying this one
+    # too would clash with it on the queueing lock and leave this job stuck in "doing").
+    if await sync_to_async(already_queued)(track_id):
+        return "retry left to the queued job"
+    raise TransientEnrichmentFailure(track_id, retry_after)
+
+
+def already_queued(track_id: uuid.UUID | str) -> bool:
+    """Is a job for this track waiting in the queue?"""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    return ProcrastinateJob.objects.filter(
+        queueing_lock=queueing_lock(track_id), status="todo"
+    ).exists()
 
 
 def queueing_lock(track_id: uuid.UUID | str) -> str:
@@ -158,10 +176,11 @@ def bulk_defer(track_ids: list[uuid.UUID]) -> int:
     from procrastinate.contrib.django.models import ProcrastinateJob
 
     locks = {queueing_lock(track_id): track_id for track_id in track_ids}
+    # Waiting or running: a track being worked on gets no second job (its own retry suffices).
     queued = set(
-        ProcrastinateJob.objects.filter(queueing_lock__in=list(locks), status="todo").values_list(
-            "queueing_lock", flat=True
-        )
+        ProcrastinateJob.objects.filter(
+            queueing_lock__in=list(locks), status__in=["todo", "doing"]
+        ).values_list("queueing_lock", flat=True)
     )
     fresh = [track_id for lock, track_id in locks.items() if lock not in queued]
     jobs = [

@@ -16,6 +16,7 @@ from enrichment.sources.errors import (
     BreakerOpen,
     MalformedResponse,
     PermanentSourceError,
+    RateLimited,
 )
 
 FAIL_MAX = 5  # consecutive failures that open the breaker
@@ -112,8 +113,11 @@ class MetricsListener(pybreaker.CircuitBreakerListener):
 
 
 def _not_a_failure(error: BaseException) -> bool:
-    # Configuration problems and refusals are ours to fix, not signs the API is down;
-    # an unreadable body is (the upstream is misbehaving).
+    # Configuration problems and refusals are ours to fix, not signs the API is down; a rate
+    # limit is honoured through the shared limiter (Retry-After), not by opening the breaker;
+    # an unreadable body is a sign (the upstream is misbehaving).
+    if isinstance(error, RateLimited):
+        return True
     return isinstance(error, PermanentSourceError) and not isinstance(error, MalformedResponse)
 
 

@@ -168,3 +168,16 @@ def test_an_attempt_cut_by_a_database_outage_unclaims_the_track_and_retries(
     with pytest.raises(tasks.TransientEnrichmentFailure):
         tasks.run_enrichment(str(track.pk), False)
     assert EnrichmentStatus.objects.get(track=track).status == "pending"
+
+
+def test_a_track_whose_job_is_running_gets_no_second_job() -> None:
+    from django.db import connection
+
+    track = make_track()
+    tasks.defer_enrichment([track.pk])
+    with connection.cursor() as cursor:  # a worker has fetched it, not yet claimed the track
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing'")
+    assert tasks.bulk_defer([track.pk]) == 0
+    assert not tasks.already_queued(track.pk)
+    tasks.defer_enrichment([track.pk])  # e.g. a curator's re-enrich meanwhile
+    assert tasks.already_queued(track.pk)  # so the running job will not retry itself

@@ -129,3 +129,13 @@ def test_a_breaker_opened_in_one_process_refuses_calls_in_another() -> None:
     fail_times(EchoSource(), 5)
     # A separate worker process, with its own breaker object, sees the shared state.
     assert run_snippet(CHILD, DEEZER_API_URL="http://127.0.0.1:9") == "breaker_open"
+
+
+@responses.activate
+def test_rate_limiting_is_honoured_by_the_limiter_not_by_opening_the_breaker() -> None:
+    responses.get(URL, status=429, headers={"Retry-After": "0"})
+    source = EchoSource()
+    for _ in range(7):
+        with pytest.raises(TransientSourceError):
+            source.lookup("a", ttl=None)
+    assert state().state == "closed"
