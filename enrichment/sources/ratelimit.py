@@ -36,6 +36,9 @@ UPDATE rate_limit_state
 """
 
 
+_rows_ready: set[tuple[str, str]] = set()
+
+
 class RateLimiter:
     """Books request slots for one API at `rate` requests per second, cluster-wide."""
 
@@ -46,17 +49,18 @@ class RateLimiter:
         self.rate = rate
         self.interval = 1.0 / rate
         self.max_wait = settings.RATE_LIMIT_MAX_WAIT if max_wait is None else max_wait
-        self._row_ready = False
 
     def _ensure_row(self) -> None:
-        if not self._row_ready:
+        # Once per process and database, not per limiter: a limiter is made per attempt.
+        key = (connection.settings_dict["NAME"], self.api)
+        if key not in _rows_ready:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "INSERT INTO rate_limit_state (api, theoretical_arrival) VALUES (%s, 0) "
                     "ON CONFLICT (api) DO NOTHING",
                     [self.api],
                 )
-            self._row_ready = True
+            _rows_ready.add(key)
 
     def reserve(self) -> float:
         """Book the next slot; seconds to wait for it. LimiterBusy if it is too far away."""
@@ -73,7 +77,10 @@ class RateLimiter:
                 return float(row[0])
             cursor.execute(_WAIT, [self.api])
             waiting = cursor.fetchone()
-        backlog = float(waiting[0]) if waiting else self.max_wait
+        if waiting is None:  # the row is gone (deleted, or rolled back): make it and book again
+            _rows_ready.discard((connection.settings_dict["NAME"], self.api))
+            return self.reserve()
+        backlog = float(waiting[0])
         raise LimiterBusy(
             self.api,
             f"rate limit queue is {backlog:.1f}s long (max wait {self.max_wait:.0f}s)",

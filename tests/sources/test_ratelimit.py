@@ -102,3 +102,13 @@ def bucket_rejections(stamps: list[float], rate: float, burst: float) -> int:
 def test_the_bucket_check_itself_catches_an_overshoot() -> None:
     assert bucket_rejections([i / 40 for i in range(40)], rate=20, burst=2) > 0
     assert bucket_rejections([i / 20 for i in range(40)], rate=20, burst=2) == 0
+
+
+def test_a_limit_row_deleted_under_a_running_process_is_made_again() -> None:
+    from enrichment.models import RateLimitState
+
+    limiter = RateLimiter("test-vanished", 10.0, max_wait=5)
+    limiter.reserve()
+    RateLimitState.objects.filter(api="test-vanished").delete()
+    assert limiter.reserve() == 0.0  # a fresh row, not a false "queue is 5 s long"
+    assert RateLimitState.objects.filter(api="test-vanished").exists()
