@@ -51,7 +51,7 @@ clean: db-stop  ## remove the virtualenv and the embedded database
 	rm -rf $(VENV) .songnodes
 
 # --- benchmarks and drills (bench/README.md); each uses its own Postgres under bench/output/ ---
-.PHONY: bench-throughput bench-overhead bench-calls bench-scale bench-breaker bench-chaos bench-kill bench-report
+.PHONY: bench-throughput bench-overhead bench-calls bench-scale bench-breaker bench-chaos bench-kill bench-catalogue bench-report
 
 bench: $(INSTALLED)  ## every benchmark and fault drill in sequence (~10 min), then bench/RESULTS.md
 	$(BIN)/python -m bench
@@ -76,6 +76,9 @@ bench-chaos: $(INSTALLED)  ## 6. drill: errors, 429 storms, malformed and slow a
 
 bench-kill: $(INSTALLED)  ## 7. drill: SIGKILL a worker, restart Postgres, nothing lost
 	$(BIN)/python -m bench.drill_kill
+
+bench-catalogue: $(INSTALLED)  ## 8. sandbox catalogue build time: linear growth, vs a Python start
+	$(BIN)/python -m bench.catalogue
 
 bench-report: $(INSTALLED)  ## rewrite bench/RESULTS.md from the last runs' figures
 	$(BIN)/python -m bench.report

@@ -14,7 +14,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ("throughput", "overhead", "calls", "scale", "drill_breaker", "drill_chaos", "drill_kill")
+ORDER = (
+    "throughput",
+    "overhead",
+    "calls",
+    "scale",
+    "drill_breaker",
+    "drill_chaos",
+    "drill_kill",
+    "catalogue",
+)
 
 
 def main(argv: list[str]) -> int:

