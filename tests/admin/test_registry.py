@@ -69,7 +69,8 @@ def test_a_pasted_page_link_of_every_provider_finds_its_track() -> None:
 def test_link_patterns_of_a_new_provider_follow_its_link_template() -> None:
     patterns = search.link_patterns("deezer_id", "https://www.example.com/song/{}", "example")
     for text in ("https://example.com/song/42", "www.example.com/de/song/42-x", "example:song:42"):
-        assert [p.search(text).group(1) for p in patterns if p.search(text)] == ["42"], text
+        found = [match.group(1) for p in patterns if (match := p.search(text))]
+        assert found == ["42"], text
     assert not any(p.search("https://example.com/album/42") for p in patterns)
 
 

@@ -23,7 +23,7 @@ OUTPUT_FIELDS = (
     "release_date_precision", "release_country", "spotify_popularity", "lastfm_playcount",
     "lastfm_listeners",
 )  # fmt: skip
-# The importer's identifier columns (--isrc, --spotify-id): they pick an existing track.
+# The importer's identifier columns, one option each (--isrc ...): they pick an existing track.
 IDENTIFIER_COLUMNS = tuple(
     c for c in COLUMNS if c not in ("artist_name", "track_title", "track_id")
 )
