@@ -51,17 +51,24 @@ import requests  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 
-APIS = ("spotify", "musicbrainz", "deezer", "reccobeats", "discogs", "lastfm")
+from enrichment.sources import registry  # noqa: E402
+
+APIS = tuple(api.name for api in registry.APIS)
 TERMINAL = ("completed", "partial", "failed")
-# The seed's client rates (settings.SOURCE_DEFAULTS), requests per second.
-SEED_RATES = {
-    "spotify": 3.0,
-    "musicbrainz": 0.9,
-    "discogs": 0.9,
-    "lastfm": 0.5,
-    "deezer": 5.0,
-    "reccobeats": 2.0,
-}
+# The seed's client rates (the registry's defaults of <API>_RATE_LIMIT), requests per second.
+SEED_RATES = {api.name: api.rate_limit for api in registry.APIS}
+# The identifying APIs, in waterfall order (the later providers wait for their identifiers).
+IDENTIFYING = tuple(api.name for api in registry.APIS if api.identifies)
+
+
+def primary_apis() -> tuple[str, ...]:
+    """The APIs most trusted for some field: asked for every track, whatever others answer.
+
+    The others are fallbacks (ReccoBeats' features when Spotify has none): their traffic
+    follows the other providers' answers, so it is no steady signal of their own.
+    """
+    first = {names[0] for names in registry.precedence().values()}
+    return tuple(api for api in APIS if api in {registry.provider(n).api for n in first})
 
 
 # --- output ------------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 For --chaos seconds every API meets random 500/502/503 (error rate), truncated JSON and HTML
 error pages (malformed), responses delayed by 1.5 s (slow), and 429 storms with Retry-After on
-Spotify and MusicBrainz; the sandbox also enforces our client rates. Then the faults stop and
-the retries the workers scheduled drain. Fails (exit 1) if a track is lost, stuck, written twice
-or wrongly.
+the first two identifying APIs (Spotify and MusicBrainz); the sandbox also enforces our client
+rates. Then the faults stop and the retries the workers scheduled drain. Fails (exit 1) if a
+track is lost, stuck, written twice or wrongly.
 
     python -m bench.drill_chaos [--tracks 300] [--chaos 30]
-    python -m bench.drill_chaos --faults "error_rate=0.2,storm=lastfm:0:10"
+    python -m bench.drill_chaos --faults "error_rate=0.2,storm=<api>:0:10"
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 
 from bench.common import (
     APIS,
+    IDENTIFYING,
     Checks,
     Sandbox,
     Workers,
@@ -29,7 +30,8 @@ from bench.common import (
 )
 
 FAULTS = (
-    "error_rate=0.05,malformed=0.03,slow=0.05:1500,storm=spotify:5:6,storm=musicbrainz:12:5,seed=7"
+    "error_rate=0.05,malformed=0.03,slow=0.05:1500,"
+    f"storm={IDENTIFYING[0]}:5:6,storm={IDENTIFYING[1]}:12:5,seed=7"
 )
 
 

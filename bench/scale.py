@@ -18,10 +18,32 @@ from __future__ import annotations
 import argparse
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from bench.common import median_ms, ratios, say, scalar, sql
+from bench.common import (
+    IDENTIFYING,
+    SEED_RATES,
+    median_ms,
+    primary_apis,
+    ratios,
+    say,
+    scalar,
+    sql,
+)
 
+
+def _array(names: Iterable[str]) -> str:
+    """A jsonb array literal of provider names (registry names: no quoting needed)."""
+    return "jsonb_build_array(" + ", ".join(f"'{name}'" for name in sorted(names)) + ")"
+
+
+# Who supplied what in the generated rows: every primary API for the enriched ones, the two
+# fastest identifying APIs for the partial ones, the first for those awaiting the second's
+# review; the last identifying API (Discogs) is the one failing.
+_FIRST, _SECOND, _FAILING = IDENTIFYING[0], IDENTIFYING[1], IDENTIFYING[-1]
+_EVERY = _array(primary_apis())
+_FASTEST = _array(sorted(IDENTIFYING, key=lambda api: -SEED_RATES[api])[:2])
 # r = a well-spread pseudo-random 0..999 per row, deciding its status and what it has.
 _ROWS = "SELECT i, (i * 2654435761::bigint) % 1000 AS r FROM generate_series(%s, %s) AS i"
 TRACKS = f"""
@@ -55,13 +77,11 @@ SELECT md5('t' || i)::uuid, 'Artist ' || (i % 60000), 'Title ' || i || ' (Extend
     CASE WHEN r < 500 THEN i % 100 END,
     CASE WHEN r < 700 THEN i % 5000000 END, CASE WHEN r < 700 THEN i % 500000 END,
     CASE
-      WHEN r < 700 THEN jsonb_build_object('enrichment_sources',
-        jsonb_build_array('deezer', 'discogs', 'lastfm', 'musicbrainz', 'spotify'),
+      WHEN r < 700 THEN jsonb_build_object('enrichment_sources', {_EVERY},
         'lastfm_tags', jsonb_build_array('techno', 'house'))
-      WHEN r < 830 THEN jsonb_build_object('enrichment_sources',
-        jsonb_build_array('deezer', 'spotify'))
-      WHEN r < 850 THEN jsonb_build_object('enrichment_sources', jsonb_build_array('spotify'),
-        'review', jsonb_build_object('musicbrainz', jsonb_build_object('reason', 'close call')))
+      WHEN r < 830 THEN jsonb_build_object('enrichment_sources', {_FASTEST})
+      WHEN r < 850 THEN jsonb_build_object('enrichment_sources', {_array([_FIRST])},
+        'review', jsonb_build_object('{_SECOND}', jsonb_build_object('reason', 'close call')))
       ELSE '{{}}'::jsonb
     END,
     '{{}}', now() - (i % 365) * interval '1 day', now()
@@ -80,8 +100,8 @@ SELECT md5('t' || i)::uuid,
          WHEN r < 999 AND i % 4 = 0 THEN now() - (i % 600) * interval '1 minute'
          WHEN r < 999 THEN NULL ELSE now() END,
     CASE WHEN r >= 850 AND r < 900 THEN i % 5 ELSE 0 END,
-    CASE WHEN r >= 700 AND r < 900 THEN 'discogs: transient: HTTP 503' ELSE '' END,
-    CASE WHEN r < 900 THEN '{{"spotify": {{"outcome": "data"}}}}'::jsonb ELSE '{{}}' END,
+    CASE WHEN r >= 700 AND r < 900 THEN '{_FAILING}: transient: HTTP 503' ELSE '' END,
+    CASE WHEN r < 900 THEN '{{"{_FIRST}": {{"outcome": "data"}}}}'::jsonb ELSE '{{}}' END,
     CASE WHEN r >= 999 THEN now() END, now()
 FROM ({_ROWS}) AS g
 """

@@ -66,12 +66,13 @@ def main() -> int:
     args = parser.parse_args()
 
     rates = scaled_rates(args.scale)
-    # Expected bottleneck: Last.fm at one call per track (0.5/s x scale); the real bound is
-    # computed afterwards from measured calls.
-    tracks_wanted = args.tracks or math.ceil(rates["lastfm"] * args.seconds)
+    # Expected bottleneck: the slowest API at one call per track (Last.fm, 0.5/s x scale); the
+    # real bound is computed afterwards from measured calls.
+    slowest = min(rates, key=lambda api: rates[api])
+    tracks_wanted = args.tracks or math.ceil(rates[slowest] * args.seconds)
     bursts = {api: args.burst or burst_for(rate, args.jitter_ms) for api, rate in rates.items()}
     limits = ",".join(f"{api}={rate:g}:{bursts[api]:g}" for api, rate in rates.items())
-    warmup = 0 if args.no_warmup else math.ceil(rates["lastfm"] * WARMUP_SECONDS)
+    warmup = 0 if args.no_warmup else math.ceil(rates[slowest] * WARMUP_SECONDS)
     say(f"throughput: {tracks_wanted} tracks (+{warmup} warm-up), client rates x{args.scale:g}")
     say(f"sandbox limits = client rates (rate:burst): {limits}")
 
@@ -134,7 +135,9 @@ def main() -> int:
         )
     say(f"violations appeared at (s after queueing): {sampler.violation_seconds()}")
     say(f"enrichment jobs at the end: {jobs}")
-    say(f"spotify token requests: {stats['apis'].get('spotify_accounts', {}).get('requests')}")
+    # The sandbox's endpoints that are no API of their own (Spotify's token endpoint).
+    others = {name: api["requests"] for name, api in stats["apis"].items() if name not in APIS}
+    say(f"other endpoints' requests (token requests): {others}")
     say(
         f"bound: {bound:.2f} tracks/s ({bottleneck}: {rates[bottleneck]:g}/s / "
         f"{per_track[bottleneck]:.3f} calls per track)"

@@ -17,6 +17,8 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 
+from enrichment.sources.registry import APIS, PROVIDERS_BY_NAME, Credential, configured_sources
+
 LOG_FORMATS = ("plain", "json")
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 CACHE_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -58,25 +60,43 @@ def check_rate_limits(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessa
 
 
 @register()
-def check_musicbrainz_user_agent(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
-    """E002: an enabled MusicBrainz needs a User-Agent with a contact (an empty one is W001)."""
-    from enrichment.sources.musicbrainz import MusicBrainzSource
+def check_credential_values(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """E002: an enabled source whose credentials are all set is still refused by its adapter.
 
-    agent = settings.MUSICBRAINZ_USER_AGENT
-    if "musicbrainz" not in settings.ENRICHMENT_SOURCES or not agent:
-        return []
-    if MusicBrainzSource.missing_configuration() is None:
-        return []
-    return [
-        Error(
-            f"MUSICBRAINZ_USER_AGENT={agent!r} has no contact: MusicBrainz blocks clients "
-            "whose User-Agent gives no email address or URL.",
-            hint="Set it like 'SongNodesEnrichment/1.0 ( ops@your-domain.org )', or remove "
-            "musicbrainz from ENRICHMENT_SOURCES.",
-            obj="MUSICBRAINZ_USER_AGENT",
-            id="songnodes.E002",
+    The adapter knows what a usable value is (MusicBrainz wants a contact in its User-Agent);
+    an empty variable is W001's "not configured", a set but malformed one is this error.
+    """
+    problems: list[CheckMessage] = []
+    for api in APIS:
+        if api.name not in settings.ENRICHMENT_SOURCES or not _all_set(api.credentials):
+            continue
+        missing = api.adapter().missing_configuration()
+        if missing is None:
+            continue
+        credential = api.credentials[0]
+        variables = ", ".join(c.variable for c in api.credentials)
+        shown = ", ".join(_shown(c) for c in api.credentials)
+        problems.append(
+            Error(
+                f"{shown} is set but not usable: {missing}.",
+                hint=f"Set {variables} to {credential.explanation}, or remove {api.name} "
+                "from ENRICHMENT_SOURCES.",
+                obj=credential.variable,
+                id="songnodes.E002",
+            )
         )
-    ]
+    return problems
+
+
+def _all_set(credentials: Sequence[Credential]) -> bool:
+    """Are all these variables set (a source without credentials has nothing to be wrong)?"""
+    return bool(credentials) and all(getattr(settings, c.variable, "") for c in credentials)
+
+
+def _shown(credential: Credential) -> str:
+    """The variable with its value, unless the value is a secret."""
+    value = getattr(settings, credential.variable, "")
+    return credential.variable if credential.secret else f"{credential.variable}={value!r}"
 
 
 @register()
@@ -163,14 +183,12 @@ def check_logging(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
 @register()
 def check_source_credentials(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """W001: an enabled source without its credentials (reported unconfigured, tracks partial)."""
-    from enrichment.sources.registry import configured_sources
-
     problems: list[CheckMessage] = []
     for name, missing in configured_sources().items():
         if missing is None or name not in settings.ENRICHMENT_SOURCES:
             continue
-        if name == "musicbrainz" and settings.MUSICBRAINZ_USER_AGENT:
-            continue  # set but without a contact: E002 says so
+        if _all_set(PROVIDERS_BY_NAME[name].credentials):
+            continue  # set but refused: E002 says so
         problems.append(
             Warning(
                 f"{name} is enabled but not configured: it is skipped, so tracks end "
@@ -220,20 +238,25 @@ def check_secret_key_is_shared(app_configs: AppConfigs, **kwargs: Any) -> list[C
 
 
 @register(deploy=True)
-def check_musicbrainz_contact_is_real(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
-    """W004 (--deploy): the MusicBrainz contact is not the example placeholder."""
-    agent = settings.MUSICBRAINZ_USER_AGENT
-    if "musicbrainz" not in settings.ENRICHMENT_SOURCES or not _PLACEHOLDER_CONTACT.search(agent):
-        return []
-    return [
-        Warning(
-            f"MUSICBRAINZ_USER_AGENT={agent!r} gives a placeholder contact: MusicBrainz "
-            "cannot reach you before it blocks the client.",
-            hint="Put an address you read in MUSICBRAINZ_USER_AGENT.",
-            obj="MUSICBRAINZ_USER_AGENT",
-            id="songnodes.W004",
-        )
-    ]
+def check_placeholder_contacts(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """W004 (--deploy): no enabled source's credential gives the example placeholder contact."""
+    problems: list[CheckMessage] = []
+    for api in APIS:
+        if api.name not in settings.ENRICHMENT_SOURCES:
+            continue
+        for credential in api.credentials:
+            if not _PLACEHOLDER_CONTACT.search(getattr(settings, credential.variable, "")):
+                continue
+            problems.append(
+                Warning(
+                    f"{_shown(credential)} gives a placeholder contact: {api.label} cannot "
+                    "reach you before it blocks the client.",
+                    hint=f"Put an address you read in {credential.variable}.",
+                    obj=credential.variable,
+                    id="songnodes.W004",
+                )
+            )
+    return problems
 
 
 @register(deploy=True)

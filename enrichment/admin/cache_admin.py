@@ -19,13 +19,13 @@ from enrichment.admin.permissions import PURGE_CACHE, require
 from enrichment.admin.status_admin import ReadOnlyAdmin
 from enrichment.models import ApiCache
 from enrichment.sources.cache import purge_expired
-from enrichment.sources.registry import SOURCES
+from enrichment.sources.registry import APIS
 
 
 class CacheSourceFilter(ChoiceFilter):
     title = "source"
     parameter_name = "source"
-    options = {name: (name, Q(api_source=name)) for name in SOURCES}
+    options = {api.name: (api.name, Q(api_source=api.name)) for api in APIS}
 
 
 class ExpiredFilter(admin.SimpleListFilter):

@@ -12,10 +12,10 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from enrichment import coverage
-from enrichment.admin.filters import PRESENCE_FIELDS, PROVIDERS
+from enrichment.admin.filters import PRESENCE_FIELDS
 from enrichment.lookups import SETTLED
 from enrichment.models import MAX_RETRIES, ApiCache, CircuitBreakerState, EnrichmentStatus
-from enrichment.sources.registry import configured_sources
+from enrichment.sources.registry import PROVIDERS, configured_sources
 from enrichment.tasks import QUEUE
 
 Status = EnrichmentStatus.Status
@@ -121,13 +121,14 @@ def queue_depth() -> list[tuple[str, int]]:
 def source_health(now: datetime | None = None) -> list[SourceHealth]:
     """Per provider: breaker state, configuration, and outcomes of the last day's attempts."""
     since = (now or timezone.now()) - RECENT
-    health = {name: SourceHealth(name) for name in PROVIDERS}
+    health = {provider.name: SourceHealth(provider.name) for provider in PROVIDERS}
     missing = configured_sources()
     breakers = {breaker.api: breaker for breaker in CircuitBreakerState.objects.all()}
-    for name, source in health.items():
-        api = name.removesuffix("_features")  # Spotify's features share its key and breaker
-        source.missing_configuration = missing.get(api)
-        if breaker := breakers.get(api):
+    for provider in PROVIDERS:
+        # A capability (Spotify's audio features) shares its API's credentials and breaker.
+        source = health[provider.name]
+        source.missing_configuration = missing.get(provider.api)
+        if breaker := breakers.get(provider.api):
             source.breaker, source.opened_at = breaker.state, breaker.opened_at
             source.failures_in_a_row = breaker.failure_count
     with connection.cursor() as cursor:

@@ -10,17 +10,17 @@ from django.http import HttpRequest
 
 from enrichment.lookups import SETTLED
 from enrichment.models import MAX_RETRIES, EnrichmentStatus
-from enrichment.sources.registry import SOURCES
+from enrichment.sources import registry
 
 Status = EnrichmentStatus.Status
-PROVIDERS = (*SOURCES, "spotify_features")
+# Every provider's name, in waterfall order: the filter options and the dashboard's rows.
+PROVIDERS = tuple(provider.name for provider in registry.PROVIDERS)
+# The providers that identify tracks: only they leave candidates for a curator to review.
+IDENTIFYING = tuple(provider.name for provider in registry.PROVIDERS if provider.identifies)
 # field -> label, for the has/lacks filters and the dashboard's coverage (which links to them).
 PRESENCE_FIELDS: dict[str, str] = {
-    "spotify_id": "Spotify ID",
+    **{p.id_field: f"{p.label} ID" for p in registry.PROVIDERS if p.id_field},
     "isrc": "ISRC",
-    "musicbrainz_id": "MusicBrainz ID",
-    "discogs_id": "Discogs ID",
-    "deezer_id": "Deezer ID",
     "bpm": "BPM",
     "camelot_key": "key (Camelot)",
     "energy": "audio features",
@@ -76,10 +76,7 @@ class NeedsReviewFilter(ChoiceFilter):
     parameter_name = "review"
     options = {
         "yes": ("any provider", Q(metadata__has_key="review")),
-        **{
-            name: (name, Q(metadata__review__has_key=name))
-            for name in ("spotify", "musicbrainz", "deezer", "discogs")
-        },
+        **{name: (name, Q(metadata__review__has_key=name)) for name in IDENTIFYING},
         "no": ("no", ~Q(metadata__has_key="review")),
     }
 

@@ -8,23 +8,19 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from enrichment.sources.registry import PROVIDERS
 from enrichment.tasks import queueing_lock
 
+# The public page of an ISRC. An ISRC is no provider's identifier (it is the recording
+# industry's), so no registry entry links it; MusicBrainz keeps the open index of them.
+ISRC_PAGE = ("ISRC", "https://musicbrainz.org/isrc/{}")
 # field -> (short label, page URL pattern); the label is what the track list shows.
 UPSTREAM_PAGES: dict[str, tuple[str, str]] = {
-    "spotify_id": ("Spotify", "https://open.spotify.com/track/{}"),
-    "musicbrainz_id": ("MusicBrainz", "https://musicbrainz.org/recording/{}"),
-    "discogs_id": ("Discogs", "https://www.discogs.com/release/{}"),
-    "deezer_id": ("Deezer", "https://www.deezer.com/track/{}"),
-    "isrc": ("ISRC", "https://musicbrainz.org/isrc/{}"),
+    **{p.id_field: (p.label, p.link_template) for p in PROVIDERS if p.id_field and p.link_template},
+    "isrc": ISRC_PAGE,
 }
 # The identifier field each provider's review candidates carry.
-PROVIDER_FIELDS = {
-    "spotify": "spotify_id",
-    "musicbrainz": "musicbrainz_id",
-    "discogs": "discogs_id",
-    "deezer": "deezer_id",
-}
+PROVIDER_FIELDS = {p.name: p.id_field for p in PROVIDERS if p.id_field}
 
 
 def upstream_url(field: str, value: object) -> str | None:

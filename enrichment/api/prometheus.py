@@ -33,7 +33,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from enrichment import metrics
 from enrichment.models import CircuitBreakerState, EnrichmentStatus
-from enrichment.sources.registry import SOURCES
+from enrichment.sources.registry import APIS
 from enrichment.tasks import QUEUE
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def breaker_family() -> GaugeMetricFamily:
         labels=["api", "state"],
     )
     stored = dict(_rows("SELECT api, state FROM circuit_breaker_state"))
-    for api in sorted({*SOURCES, *stored}):
+    for api in sorted({*(entry.name for entry in APIS), *stored}):
         for state in BREAKER_STATES:
             family.add_metric([api, state], 1 if stored.get(api, "closed") == state else 0)
     return family

@@ -153,3 +153,28 @@ def test_beatport_key_is_accepted_but_reported_as_unused(configured: Any) -> Non
     configured.BEATPORT_API_KEY = "beatport-key"
     [info] = issues()["songnodes.I001"]
     assert "not queried" in info.msg
+
+
+def test_a_set_credential_its_adapter_refuses_is_an_error_that_hides_a_secret(
+    configured: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enrichment.sources.registry import APIS
+
+    api = next(a for a in APIS if a.credentials and all(c.secret for c in a.credentials))
+    monkeypatch.setattr(api.adapter(), "missing_configuration", classmethod(lambda cls: "refused"))
+    found = issues()
+    [error] = found["songnodes.E002"]
+    assert error.obj == api.credentials[0].variable and "refused" in error.msg
+    assert all(str(getattr(configured, c.variable)) not in error.msg for c in api.credentials)
+    assert "songnodes.W001" not in found  # set but refused is E002's, not "not configured"
+
+
+def test_every_sources_credential_is_checked_for_a_placeholder_contact(configured: Any) -> None:
+    from enrichment.sources.registry import APIS
+
+    for api in APIS:
+        for credential in api.credentials:
+            if not credential.secret:
+                setattr(configured, credential.variable, PLACEHOLDER_AGENT)
+    warned = {w.obj for w in issues(deploy=True).get("songnodes.W004", [])}
+    assert warned == {c.variable for a in APIS for c in a.credentials if not c.secret}

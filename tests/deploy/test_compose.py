@@ -164,3 +164,23 @@ def test_env_example_lists_every_variable_of_the_code_and_the_compose_files() ->
     used = code_variables() | set().union(*(compose_variables(p) for p in [COMPOSE, *OVERRIDES]))
     missing = sorted(used - env_example_variables())
     assert missing == [], f"add to .env.example (see docs/operations.md): {', '.join(missing)}"
+
+
+def test_the_sandbox_override_points_every_api_of_the_registry_at_the_sandbox() -> None:
+    """Its environment is written out for operators; a new provider must appear in it."""
+    from enrichment.sources.registry import APIS
+
+    environment = services(DEPLOY / "compose.sandbox.yml")["worker"]["environment"]
+    expected = {
+        **{
+            variable: f"http://sandbox:8099{path}"
+            for api in APIS
+            for variable, path in api.sandbox_paths.items()
+        },
+        **{c.variable: c.sandbox_value for api in APIS for c in api.credentials},
+    }
+    assert {name: environment.get(name) for name in expected} == expected
+    rates = {api.rate_limit_variable: api.rate_limit for api in APIS}
+    assert set(environment) == set(expected) | set(rates)
+    # The sandbox runs with --rate-scale 10: no client rate may exceed its limits.
+    assert all(0 < float(environment[name]) <= 10 * rate for name, rate in rates.items())

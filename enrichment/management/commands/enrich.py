@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from enrichment import pipeline
-from enrichment.importing import RowError, upsert_one
+from enrichment.importing import COLUMNS, RowError, upsert_one
 from enrichment.models import EnrichmentStatus, Track
 from enrichment.tasks import defer_enrichment
 
@@ -23,6 +23,10 @@ OUTPUT_FIELDS = (
     "release_date_precision", "release_country", "spotify_popularity", "lastfm_playcount",
     "lastfm_listeners",
 )  # fmt: skip
+# The importer's identifier columns, one option each (--isrc ...): they pick an existing track.
+IDENTIFIER_COLUMNS = tuple(
+    c for c in COLUMNS if c not in ("artist_name", "track_title", "track_id")
+)
 
 
 class Command(BaseCommand):
@@ -32,8 +36,8 @@ class Command(BaseCommand):
         parser.add_argument("track_ids", nargs="*", metavar="TRACK_ID")
         parser.add_argument("--artist", help="artist name (with --title)")
         parser.add_argument("--title", help="track title (with --artist)")
-        parser.add_argument("--isrc")
-        parser.add_argument("--spotify-id")
+        for column in IDENTIFIER_COLUMNS:
+            parser.add_argument(f"--{column.replace('_', '-')}")
         parser.add_argument("--due", action="store_true", help="every track the schedule wants")
         parser.add_argument("--limit", type=int, default=100, help="with --due (default 100)")
         parser.add_argument("--sync", action="store_true", help="run here instead of queueing")
@@ -78,8 +82,7 @@ class Command(BaseCommand):
         raw = {
             "artist_name": options["artist"],
             "track_title": options["title"],
-            "isrc": options["isrc"],
-            "spotify_id": options["spotify_id"],
+            **{column: options[column] for column in IDENTIFIER_COLUMNS},
         }
         try:
             return upsert_one(raw)
