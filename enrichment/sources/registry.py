@@ -1,9 +1,9 @@
 """Every upstream provider, described once; everything else derives from these entries.
 
-Adding a source is one new adapter module plus one `Provider` entry here. Merge precedence,
-settings defaults and credentials, system checks, admin filters and links, the dashboard, the
-sandbox's environment lines and the benchmarks read these descriptors instead of naming
-providers themselves.
+Adding a source is one new adapter module (its class and its lookup step) plus one `Provider`
+entry here. The order and steps of an enrichment attempt, merge precedence, settings defaults
+and credentials, system checks, admin filters and links, the dashboard, the sandbox's
+environment lines and the benchmarks read these descriptors instead of naming providers.
 
 This module imports nothing from Django or the adapters at import time, so that settings can
 read it: adapter classes are named by dotted path and loaded on first use.
@@ -108,9 +108,9 @@ def _load(path: str) -> Any:  # Any: whatever the dotted path names; callers ann
 _AUDIO_FEATURES = {"bpm": 0, "key_pitch_class": 0, **dict.fromkeys(_UNIT_FEATURES, 0)}
 _AUDIO_FEATURES |= {"loudness": 0, "time_signature": 0}
 
-# In waterfall order: identifying providers first (they find spotify_id / isrc /
-# musicbrainz_id), then those that need those identifiers (ReccoBeats needs a Spotify id,
-# Last.fm prefers an MBID).
+# In waterfall order, the order an attempt asks them: identifying providers first (they find
+# spotify_id / isrc / musicbrainz_id), then those that need those identifiers (ReccoBeats needs
+# a Spotify id, Last.fm prefers an MBID).
 PROVIDERS: tuple[Provider, ...] = (
     Provider(
         name="spotify",
