@@ -71,7 +71,7 @@ class ReccoBeatsSource(Source):
 def audio_features_step(attempt: Attempt, provider: Provider) -> Outcome:
     """Features by Spotify id, only when an audio analysis ranked above gave none."""
     better = [name for name in registry.outranked_by(provider.name) if name in attempt.found]
-    if better:
+    if better:  # named by its API: "Spotify supplied audio features"
         api = registry.provider(registry.provider(better[0]).api)
         return Outcome("skipped", f"{api.label} supplied audio features")
     if not attempt.spotify_id:
