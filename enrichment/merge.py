@@ -1,4 +1,4 @@
-"""Merge what each source found into a track, by one explicit precedence table per field.
+"""Merge what each source found into a track, by one precedence table per field (the registry's).
 
 Rules: a field a curator locked is never touched; a value that came from outside enrichment
 (import or hand edit: it has no provenance) is never replaced; a source never overwrites a
@@ -15,35 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from enrichment.camelot import harmonic_key
-from enrichment.models import UNIT_FEATURES
+from enrichment.sources import registry
 
-# Providers are the sources plus "spotify_features" (Spotify's audio-features endpoint, ranked
-# apart from its track lookup). Earlier in a tuple = preferred.
-AUDIO_ANALYSIS = ("spotify_features", "reccobeats")
-PRECEDENCE: dict[str, tuple[str, ...]] = {
-    "spotify_id": ("spotify",),
-    "isrc": ("spotify", "musicbrainz", "deezer"),
-    "musicbrainz_id": ("musicbrainz",),
-    "discogs_id": ("discogs",),
-    "deezer_id": ("deezer",),
-    # Deezer's bpm is a fallback: coarser, and 0 means unknown (adapters drop it).
-    "bpm": (*AUDIO_ANALYSIS, "deezer"),
-    "key_pitch_class": AUDIO_ANALYSIS,
-    **{feature: AUDIO_ANALYSIS for feature in UNIT_FEATURES},
-    "loudness": AUDIO_ANALYSIS,
-    "time_signature": AUDIO_ANALYSIS,
-    "duration_ms": ("spotify", "musicbrainz", "deezer", *AUDIO_ANALYSIS),
-    # Discogs knows labels and catalog numbers best; MusicBrainz next.
-    "label": ("discogs", "musicbrainz", "spotify"),
-    "catalog_number": ("discogs", "musicbrainz"),
-    # MusicBrainz's first release date is the original; Spotify's may be a reissue's.
-    "release_date": ("musicbrainz", "spotify", "deezer", "discogs"),
-    "release_country": ("musicbrainz", "discogs"),
-    "spotify_popularity": ("spotify",),
-    "lastfm_playcount": ("lastfm",),
-    "lastfm_listeners": ("lastfm",),
-}
-PROVIDERS = frozenset(provider for order in PRECEDENCE.values() for provider in order)
+# Field -> the providers that may supply it, most trusted first (each entry's `supplies`).
+PRECEDENCE: dict[str, tuple[str, ...]] = registry.precedence()
+PROVIDERS = frozenset(registry.PROVIDERS_BY_NAME)
 # Fields that travel with another: taken from the same provider, or not at all.
 COMPANIONS = {"release_date": ("release_date_precision",), "key_pitch_class": ("key_mode",)}
 DERIVED_KEY_FIELDS = ("key", "camelot_key", "open_key")

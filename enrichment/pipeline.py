@@ -26,6 +26,7 @@ from enrichment.lookups import SETTLED, Attempt, run_all
 from enrichment.matching import Query
 from enrichment.merge import PROVIDERS, merge
 from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track
+from enrichment.sources import registry
 
 logger = logging.getLogger(__name__)
 Status = EnrichmentStatus.Status
@@ -52,9 +53,8 @@ class EnrichmentResult:
 
 
 def enabled_providers() -> list[str]:
-    """The sources enrichment asks (settings.ENRICHMENT_SOURCES), plus Spotify's features."""
-    names = list(settings.ENRICHMENT_SOURCES)
-    return [*names, "spotify_features"] if "spotify" in names else names
+    """The sources enrichment asks (settings.ENRICHMENT_SOURCES), plus their capabilities."""
+    return registry.providers_for(settings.ENRICHMENT_SOURCES)
 
 
 def claim(track_id: uuid.UUID | str) -> bool:

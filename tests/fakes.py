@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from enrichment.sources import registry
 from enrichment.sources.deezer import DeezerTrack
 from enrichment.sources.discogs import DiscogsRelease
 from enrichment.sources.lastfm import LastfmTrack
@@ -33,13 +34,10 @@ class Fakes:
         return [f"{s}.{m}" for s, m, _ in self.calls if source in (None, s)]
 
     def classes(self) -> dict[str, type]:
-        """Fake source classes, one per registry name."""
-        return {
-            name: self._class(name)
-            for name in ("spotify", "musicbrainz", "deezer", "discogs", "lastfm", "reccobeats")
-        }
+        """Fake source classes, one per registry API."""
+        return {api.name: self._class(api.name, api.adapter()) for api in registry.APIS}
 
-    def _class(self, name: str) -> type:
+    def _class(self, name: str, adapter: type) -> type:
         fakes = self
 
         class FakeSource:
@@ -48,7 +46,10 @@ class Fakes:
                 self.network_calls = 0
                 self.cache_hits = 0
 
-            def __getattr__(self, method: str) -> Callable[..., Any]:
+            def __getattr__(self, attribute: str) -> Callable[..., Any]:
+                # A capability alias (`lookup = track`) is the real method it names.
+                method = getattr(getattr(adapter, attribute, None), "__name__", attribute)
+
                 def call(*args: Any, **kwargs: Any) -> Any:
                     fakes.calls.append((name, method, args))
                     self.network_calls += 1

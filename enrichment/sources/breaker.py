@@ -6,7 +6,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pybreaker
 from django.db import connection
@@ -84,11 +84,11 @@ class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @property
     def counter(self) -> int:
-        return int(self._read("failure_count"))  # type: ignore[call-overload]
+        return cast(int, self._read("failure_count"))
 
     @property
     def success_counter(self) -> int:
-        return int(self._read("success_count"))  # type: ignore[call-overload]
+        return cast(int, self._read("success_count"))
 
     @property
     def opened_at(self) -> datetime | None:

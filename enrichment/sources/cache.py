@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl, urlsplit
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from requests_cache import BaseCache, CachedResponse
-from requests_cache.backends.base import BaseStorage, DictStorage
+from requests_cache.backends.base import BaseCache, BaseStorage
 from requests_cache.backends.redis import RedisCache
+from requests_cache.models.response import CachedResponse
 from requests_cache.policy.settings import DEFAULT_IGNORED_PARAMS, CacheSettings
 from requests_cache.serializers.preconf import make_stage
 
@@ -47,7 +47,10 @@ class ApiCacheStorage(BaseStorage[str, CachedResponse]):
         if row is None:
             raise KeyError(key)
         data = row[0]
-        return _JSON_STAGE.loads(data if isinstance(data, dict) else json.loads(data))
+        response: CachedResponse = _JSON_STAGE.loads(
+            data if isinstance(data, dict) else json.loads(data)
+        )
+        return response
 
     def __setitem__(self, key: str, response: CachedResponse) -> None:
         parts = urlsplit(response.request.url or response.url)
@@ -89,7 +92,7 @@ class ApiCacheBackend(BaseCache):
     def __init__(self, api_source: str) -> None:
         super().__init__(cache_name=api_source)
         self.responses = ApiCacheStorage(api_source)
-        self.redirects = DictStorage()  # we never follow redirects we would need to remember
+        # self.redirects stays the base's in-memory dict: we never follow redirects to remember
 
 
 _caches: dict[str, BaseCache] = {}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from enrichment.lookups import identify_by_isrc
 from enrichment.matching import Candidate
 from enrichment.sources.base import NotFound, Source
 from enrichment.sources.errors import (
@@ -125,6 +126,10 @@ class DeezerSource(Source):
         # https://developers.deezer.com/api/track
         return self._track(f"track/{deezer_id}")
 
+    # The identification capabilities (protocols.IdentifiesByIsrc) under their protocol names.
+    lookup = track
+    lookup_isrc = track_by_isrc
+
     def search(self, artist: str, title: str, limit: int = 10) -> list[DeezerTrack]:
         """Tracks matching `artist:"A" track:"T"`, best first."""
         # https://developers.deezer.com/api/search
@@ -161,3 +166,6 @@ class DeezerSource(Source):
         if code in TOKEN_ERRORS:
             raise ConfigurationError(self.name, message)
         raise PermanentSourceError(self.name, message)
+
+
+identify_track = identify_by_isrc(DeezerSource)

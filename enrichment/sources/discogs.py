@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 
-from enrichment.matching import Candidate
+from enrichment.lookups import Attempt, Outcome
+from enrichment.matching import Candidate, Query, decide, score_candidate
+from enrichment.sources import registry
 from enrichment.sources.base import Source
+from enrichment.sources.registry import Provider
 from enrichment.sources.types import (
     Supplies,
     as_dict,
@@ -139,3 +142,50 @@ class DiscogsSource(Source):
             results = dicts(as_dict(payload, "body"), "results", required=True)
             releases = [item for item in results if item.get("type", "release") == "release"]
             return [parse_result(item) for item in releases[:limit]]
+
+
+def release_step(attempt: Attempt, provider: Provider) -> Outcome:
+    """The release by our artist that carries this track (label, catalog number, country).
+
+    Discogs searches releases filtered by track title, so a result's own title is the
+    release's ("For Lack Of A Better Name"), not the track's: match on the artist with the
+    track title we asked for; among our artist's releases prefer the one from the year we
+    already know (Spotify/MusicBrainz), then one named like the track, then the earliest.
+    """
+    query = attempt.query
+    discogs = attempt.source(provider.api, DiscogsSource)
+    releases = attempt.not_rejected(provider.name, discogs.search(query.artist, query.title))
+    if not releases:
+        return Outcome("not_found", "no candidates (or all rejected by a curator)")
+    candidates = [replace(r.to_candidate(), title=query.title) for r in releases]
+    decision = decide(query, candidates)
+    if decision.accepted is None:
+        return attempt.undecided(provider.name, decision)
+    ours = [
+        (position, release)
+        for position, (release, candidate) in enumerate(zip(releases, candidates, strict=True))
+        if score_candidate(query, candidate).score >= decision.accepted.score - 1e-9
+    ]
+    known_year = _known_release_year(attempt, provider.name)
+    best = min(ours, key=lambda item: _release_rank(query, item[1], item[0], known_year))[1]
+    attempt.accept(provider.name, best, decision.accepted.score)
+    return Outcome("data", decision.reason)
+
+
+def _known_release_year(attempt: Attempt, ours: str) -> int | None:
+    """The release year another provider found, the most trusted one's first."""
+    for name in registry.precedence()["release_date"]:
+        found = attempt.found.get(name)
+        if name != ours and found and found.values.get("release_date"):
+            return int(found.values["release_date"].year)
+    return None
+
+
+def _release_rank(
+    query: Query, release: DiscogsRelease, position: int, known_year: int | None
+) -> tuple[float, ...]:
+    year_gap = abs(release.year - known_year) if known_year and release.year else 100
+    named_like_track = score_candidate(
+        query, replace(release.to_candidate(), artist=query.artist)
+    ).components["title"]
+    return (year_gap, -named_like_track, release.year or 9999, position)

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.conf import settings
 
-from enrichment.matching import Candidate
+from enrichment.lookups import Attempt, Outcome
+from enrichment.matching import Candidate, score_candidate
 from enrichment.sources.base import NotFound, Source
 from enrichment.sources.errors import (
     ConfigurationError,
@@ -24,6 +25,7 @@ from enrichment.sources.errors import (
     SourceError,
     TransientSourceError,
 )
+from enrichment.sources.registry import Provider
 from enrichment.sources.types import (
     Supplies,
     as_dict,
@@ -43,6 +45,8 @@ RATE_LIMIT = 29
 KEY_ERRORS = {4, 9, 10, 13, 26}  # auth failed, session, invalid key, signature, suspended key
 TEMPORARY = {8, 11, 16}  # operation failed, service offline, temporarily unavailable
 _ERROR_CODE = re.compile(r'"error"\s*:\s*(\d+)')
+# An answer to an artist/title query must look like our track to be believed.
+MIN_SCORE = 0.75
 
 
 @dataclass(frozen=True)
@@ -176,3 +180,20 @@ class LastfmSource(Source):
         if match is None:
             return super().client_error(status, endpoint, body)
         return error_for(self.name, endpoint, int(match.group(1)), f"HTTP {status} ({body[:200]})")
+
+
+def track_step(attempt: Attempt, provider: Provider) -> Outcome:
+    """Tags, playcount and listeners: by MusicBrainz id, else by (autocorrected) name."""
+    lastfm = attempt.source(provider.api, LastfmSource)
+    if attempt.musicbrainz_id:
+        track = lastfm.track_info_by_mbid(attempt.musicbrainz_id)
+        if track is not None:
+            return attempt.accept(provider.name, track, 1.0)
+    track = lastfm.track_info(attempt.query.artist, attempt.query.title)
+    if track is None:
+        return Outcome("not_found")
+    # Autocorrect can land on another song: believe it only if it looks like ours.
+    scored = score_candidate(attempt.query, track.to_candidate())
+    if scored.score < MIN_SCORE:
+        return Outcome("not_found", f"Last.fm answered a different track ({scored.score:.2f})")
+    return attempt.accept(provider.name, track, scored.score)

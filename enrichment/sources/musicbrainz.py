@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
+from enrichment.lookups import identify
 from enrichment.matching import Candidate
 from enrichment.sources.base import Source
 from enrichment.sources.types import (
@@ -233,6 +234,10 @@ class MusicBrainzSource(Source):
         with parsing(self.name, "recording"):
             return parse_recording(as_dict(payload, "recording"))
 
+    # The identification capabilities (protocols.Identifies) under their protocol names.
+    lookup = recording
+    search_by_isrc = isrc
+
     def search(self, artist: str, title: str, limit: int = 10) -> list[Recording]:
         """Recordings matching `recording:"T" AND artist:"A"`, best first."""
         # https://musicbrainz.org/doc/MusicBrainz_API/Search#Recording
@@ -267,3 +272,6 @@ class MusicBrainzSource(Source):
         with parsing(self.name, endpoint):
             body = as_dict(payload, "body")
             return [parse_recording(item) for item in dicts(body, "recordings", required=True)]
+
+
+identify_recording = identify(MusicBrainzSource)

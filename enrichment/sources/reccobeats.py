@@ -12,7 +12,11 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 
+from enrichment.lookups import Attempt, Outcome
+from enrichment.sources import registry
 from enrichment.sources.base import Source
+from enrichment.sources.protocols import AnalysesTracks
+from enrichment.sources.registry import Provider
 from enrichment.sources.types import (
     AudioFeatures,
     PayloadError,
@@ -62,3 +66,20 @@ class ReccoBeatsSource(Source):
             return {
                 features.spotify_id: features for features in found if features.spotify_id in ids
             }
+
+
+def audio_features_step(attempt: Attempt, provider: Provider) -> Outcome:
+    """Features by Spotify id, only when an audio analysis ranked above gave none."""
+    better = [name for name in registry.outranked_by(provider.name) if name in attempt.found]
+    if better:  # named by its API: "Spotify supplied audio features"
+        api = registry.provider(registry.provider(better[0]).api)
+        return Outcome("skipped", f"{api.label} supplied audio features")
+    if not attempt.spotify_id:
+        return Outcome("skipped", "no Spotify id")
+    analyser: AnalysesTracks = attempt.source(provider.api, ReccoBeatsSource)
+    item = analyser.audio_features([attempt.spotify_id]).get(attempt.spotify_id)
+    if item is None:
+        return Outcome("not_found")
+    # The Spotify id came from a match (or from outside): our confidence is that match's.
+    source_of_id = registry.identifier_source("spotify_id").name
+    return attempt.accept(provider.name, item, attempt.confidence_of(source_of_id))

@@ -1,9 +1,9 @@
 """Every upstream provider, described once; everything else derives from these entries.
 
-Adding a source is one new adapter module plus one `Provider` entry here. Merge precedence,
-settings defaults and credentials, system checks, admin filters and links, the dashboard, the
-sandbox's environment lines and the benchmarks read these descriptors instead of naming
-providers themselves.
+Adding a source is one new adapter module (its class and its lookup step) plus one `Provider`
+entry here. The order and steps of an enrichment attempt, merge precedence, settings defaults
+and credentials, system checks, admin filters and links, the dashboard, the sandbox's
+environment lines and the benchmarks read these descriptors instead of naming providers.
 
 This module imports nothing from Django or the adapters at import time, so that settings can
 read it: adapter classes are named by dotted path and loaded on first use.
@@ -12,12 +12,13 @@ read it: adapter classes are named by dotted path and loaded on first use.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from enrichment.lookups import Step
     from enrichment.sources.base import Source
 
 # The 0..1 audio features an audio-analysis provider supplies (models.UNIT_FEATURES mirrors
@@ -58,6 +59,7 @@ class Provider:
     name: str
     label: str
     adapter_path: str  # "package.module.Class"
+    step_path: str  # "package.module.function": how an attempt asks this provider (lookups.Step)
     api_url: str
     rate_limit: float  # requests per second, the default for <NAME>_RATE_LIMIT
     supplies: Mapping[str, int]
@@ -88,11 +90,17 @@ class Provider:
 
     def adapter(self) -> type[Source]:
         """The adapter class (imported on first use)."""
-        return _load(PROVIDERS_BY_NAME[self.api].adapter_path)
+        adapter: type[Source] = _load(PROVIDERS_BY_NAME[self.api].adapter_path)
+        return adapter
+
+    def step(self) -> Step:
+        """The lookup step an enrichment attempt runs for this provider (imported on first use)."""
+        step: Step = _load(self.step_path)
+        return step
 
 
 @cache
-def _load(path: str) -> Any:
+def _load(path: str) -> Any:  # Any: whatever the dotted path names; callers annotate it
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)
 
@@ -100,14 +108,15 @@ def _load(path: str) -> Any:
 _AUDIO_FEATURES = {"bpm": 0, "key_pitch_class": 0, **dict.fromkeys(_UNIT_FEATURES, 0)}
 _AUDIO_FEATURES |= {"loudness": 0, "time_signature": 0}
 
-# In waterfall order: identifying providers first (they find spotify_id / isrc /
-# musicbrainz_id), then those that need those identifiers (ReccoBeats needs a Spotify id,
-# Last.fm prefers an MBID).
+# In waterfall order, the order an attempt asks them: identifying providers first (they find
+# spotify_id / isrc / musicbrainz_id), then those that need those identifiers (ReccoBeats needs
+# a Spotify id, Last.fm prefers an MBID).
 PROVIDERS: tuple[Provider, ...] = (
     Provider(
         name="spotify",
         label="Spotify",
         adapter_path="enrichment.sources.spotify.SpotifySource",
+        step_path="enrichment.sources.spotify.identify_track",
         api_url="https://api.spotify.com/v1",
         extra_urls={"SPOTIFY_AUTH_URL": "https://accounts.spotify.com/api/token"},
         sandbox_paths={
@@ -141,6 +150,7 @@ PROVIDERS: tuple[Provider, ...] = (
         name="musicbrainz",
         label="MusicBrainz",
         adapter_path="enrichment.sources.musicbrainz.MusicBrainzSource",
+        step_path="enrichment.sources.musicbrainz.identify_recording",
         api_url="https://musicbrainz.org/ws/2",
         sandbox_paths={"MUSICBRAINZ_API_URL": "/musicbrainz/ws/2"},
         rate_limit=0.9,
@@ -171,6 +181,7 @@ PROVIDERS: tuple[Provider, ...] = (
         name="deezer",
         label="Deezer",
         adapter_path="enrichment.sources.deezer.DeezerSource",
+        step_path="enrichment.sources.deezer.identify_track",
         api_url="https://api.deezer.com",
         sandbox_paths={"DEEZER_API_URL": "/deezer"},
         rate_limit=5.0,
@@ -184,6 +195,7 @@ PROVIDERS: tuple[Provider, ...] = (
         name="spotify_features",
         label="Spotify audio features",
         adapter_path="enrichment.sources.spotify.SpotifySource",
+        step_path="enrichment.sources.spotify.audio_features_step",
         api_url="https://api.spotify.com/v1",
         rate_limit=3.0,
         identifies=False,
@@ -194,6 +206,7 @@ PROVIDERS: tuple[Provider, ...] = (
         name="discogs",
         label="Discogs",
         adapter_path="enrichment.sources.discogs.DiscogsSource",
+        step_path="enrichment.sources.discogs.release_step",
         api_url="https://api.discogs.com",
         sandbox_paths={"DISCOGS_API_URL": "/discogs"},
         rate_limit=0.9,
@@ -220,6 +233,7 @@ PROVIDERS: tuple[Provider, ...] = (
         name="lastfm",
         label="Last.fm",
         adapter_path="enrichment.sources.lastfm.LastfmSource",
+        step_path="enrichment.sources.lastfm.track_step",
         api_url="https://ws.audioscrobbler.com/2.0/",
         sandbox_paths={"LASTFM_API_URL": "/lastfm/2.0/"},
         rate_limit=0.5,
@@ -237,6 +251,7 @@ PROVIDERS: tuple[Provider, ...] = (
         name="reccobeats",
         label="ReccoBeats",
         adapter_path="enrichment.sources.reccobeats.ReccoBeatsSource",
+        step_path="enrichment.sources.reccobeats.audio_features_step",
         api_url="https://api.reccobeats.com/v1",
         sandbox_paths={"RECCOBEATS_API_URL": "/reccobeats/v1"},
         rate_limit=2.0,
@@ -272,11 +287,44 @@ def precedence() -> dict[str, tuple[str, ...]]:
     return {name: tuple(p for _, p in sorted(ranked)) for name, ranked in fields.items()}
 
 
-def __getattr__(name: str) -> Any:
-    # SOURCES (API name -> adapter class) imports the adapters: built on first access only.
-    if name == "SOURCES":
-        return {api.name: api.adapter() for api in APIS}
-    raise AttributeError(name)
+def identifier_source(column: str) -> Provider:
+    """The provider whose own identifier a track column holds (KeyError if none does)."""
+    for entry in PROVIDERS:
+        if entry.id_field == column:
+            return entry
+    raise KeyError(column)
+
+
+def providers_for(apis: Iterable[str]) -> list[str]:
+    """The providers asked when these APIs are enabled: the APIs, then their capabilities."""
+    names = list(apis)
+    return [*names, *(entry.name for entry in PROVIDERS if entry.capability_of in names)]
+
+
+def outranked_by(name: str) -> tuple[str, ...]:
+    """The providers ranked above this one for every field it supplies (it only fills gaps)."""
+    above = [set(order[: order.index(name)]) for order in precedence().values() if name in order]
+    common = set.intersection(*above) if above else set()
+    return tuple(entry.name for entry in PROVIDERS if entry.name in common)
+
+
+class _Adapters(Mapping[str, "type[Source]"]):
+    """API name -> adapter class, in registry order; each adapter is imported on first use."""
+
+    def __getitem__(self, name: str) -> type[Source]:
+        entry = PROVIDERS_BY_NAME[name]
+        if entry.capability_of is not None:  # a capability shares its API's adapter
+            raise KeyError(name)
+        return entry.adapter()
+
+    def __iter__(self) -> Iterator[str]:
+        return (api.name for api in APIS)
+
+    def __len__(self) -> int:
+        return len(APIS)
+
+
+SOURCES: Mapping[str, type[Source]] = _Adapters()
 
 
 def configured_sources() -> dict[str, str | None]:

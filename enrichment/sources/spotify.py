@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
+from enrichment.lookups import Attempt, Outcome, identify
 from enrichment.matching import Candidate
 from enrichment.sources.base import Source
 from enrichment.sources.errors import (
@@ -26,6 +27,8 @@ from enrichment.sources.errors import (
     SourceError,
     Unauthorized,
 )
+from enrichment.sources.protocols import AnalysesTrack
+from enrichment.sources.registry import Provider
 from enrichment.sources.types import (
     AudioFeatures,
     Supplies,
@@ -162,6 +165,10 @@ class SpotifySource(Source):
         # https://developer.spotify.com/documentation/web-api/reference/search
         return self._search(f"track:{_quoted(title)} artist:{_quoted(artist)}", limit)
 
+    # The identification capabilities (protocols.Identifies) under their protocol names.
+    lookup = track
+    search_by_isrc = search_isrc
+
     def audio_features(self, spotify_id: str) -> AudioFeatures | None:
         """Features of one track."""
         # https://developer.spotify.com/documentation/web-api/reference/get-audio-features
@@ -277,3 +284,17 @@ class SpotifySource(Source):
                 f"token: HTTP {status}: SPOTIFY_CLIENT_ID/SECRET rejected ({body[:200]})",
             )
         return super().client_error(status, endpoint, body)
+
+
+identify_track = identify(SpotifySource)
+
+
+def audio_features_step(attempt: Attempt, provider: Provider) -> Outcome:
+    """Spotify's audio features (403 for newer apps: marked unavailable, ReccoBeats serves)."""
+    if not attempt.spotify_id:
+        return Outcome("skipped", "no Spotify id")
+    analyser: AnalysesTrack = attempt.source(provider.api, SpotifySource)
+    features = analyser.audio_features(attempt.spotify_id)
+    if features is None:
+        return Outcome("not_found")
+    return attempt.accept(provider.name, features, attempt.confidence_of(provider.api))

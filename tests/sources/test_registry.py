@@ -1,12 +1,15 @@
-"""The registry lists every source in waterfall order and says which are configured."""
+"""The registry lists every source in waterfall order, says which are configured, and ranks them."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
 from django.conf import settings
 
+from enrichment.models import UNIT_FEATURES
+from enrichment.sources import registry
 from enrichment.sources.registry import SOURCES, configured_sources
 
 pytestmark = pytest.mark.django_db  # the shared fixtures clear database-backed caches
@@ -28,3 +31,79 @@ def test_configured_sources_names_what_is_missing(settings: Any) -> None:
     assert "DISCOGS_TOKEN" in (problems["discogs"] or "")
     assert problems["musicbrainz"] is None and problems["lastfm"] is None
     assert problems["deezer"] is None and problems["reccobeats"] is None
+
+
+def test_every_entry_loads_an_adapter_named_after_its_api() -> None:
+    for entry in registry.PROVIDERS:
+        module, _, name = entry.adapter_path.rpartition(".")
+        adapter = getattr(importlib.import_module(module), name)
+        assert adapter is entry.adapter()
+        assert adapter.name == entry.api, entry.name
+
+
+def test_every_entry_names_the_step_an_attempt_runs_for_it() -> None:
+    for entry in registry.PROVIDERS:
+        assert callable(entry.step()), entry.name
+        assert entry.step_path.startswith(entry.adapter_path.rpartition(".")[0]), entry.name
+
+
+def test_precedence_ranks_are_unique_per_field() -> None:
+    ranks: dict[str, list[int]] = {}
+    for entry in registry.PROVIDERS:
+        for field, rank in entry.supplies.items():
+            ranks.setdefault(field, []).append(rank)
+    duplicated = {field: sorted(r) for field, r in ranks.items() if len(set(r)) != len(r)}
+    assert duplicated == {}
+
+
+def test_precedence_is_the_table_merging_has_always_followed() -> None:
+    audio = ("spotify_features", "reccobeats")
+    assert registry.precedence() == {
+        "spotify_id": ("spotify",),
+        "isrc": ("spotify", "musicbrainz", "deezer"),
+        "musicbrainz_id": ("musicbrainz",),
+        "discogs_id": ("discogs",),
+        "deezer_id": ("deezer",),
+        "bpm": (*audio, "deezer"),
+        "key_pitch_class": audio,
+        **{feature: audio for feature in UNIT_FEATURES},
+        "loudness": audio,
+        "time_signature": audio,
+        "duration_ms": ("spotify", "musicbrainz", "deezer", *audio),
+        "label": ("discogs", "musicbrainz", "spotify"),
+        "catalog_number": ("discogs", "musicbrainz"),
+        "release_date": ("musicbrainz", "spotify", "deezer", "discogs"),
+        "release_country": ("musicbrainz", "discogs"),
+        "spotify_popularity": ("spotify",),
+        "lastfm_playcount": ("lastfm",),
+        "lastfm_listeners": ("lastfm",),
+    }
+
+
+def test_a_capability_is_asked_whenever_its_api_is_enabled() -> None:
+    assert registry.providers_for(["deezer", "spotify"]) == [
+        "deezer",
+        "spotify",
+        "spotify_features",
+    ]
+    assert registry.providers_for(["deezer", "lastfm"]) == ["deezer", "lastfm"]
+
+
+def test_a_fallback_is_outranked_on_every_field_by_the_provider_it_stands_in_for() -> None:
+    assert registry.outranked_by("reccobeats") == ("spotify_features",)
+    assert registry.outranked_by("deezer") == ()
+    assert registry.outranked_by("spotify") == ()
+
+
+def test_an_identifier_column_names_the_provider_it_belongs_to() -> None:
+    assert registry.identifier_source("spotify_id").name == "spotify"
+    assert registry.identifier_source("deezer_id").name == "deezer"
+    with pytest.raises(KeyError):
+        registry.identifier_source("isrc")
+
+
+def test_sources_lists_apis_only_and_loads_adapters_on_demand() -> None:
+    assert len(SOURCES) == len(registry.APIS)
+    assert "spotify_features" not in SOURCES
+    with pytest.raises(KeyError):
+        SOURCES["spotify_features"]
