@@ -6,11 +6,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from enrichment.sources.registry import APIS
 from sandbox import server
 
 
 class Command(BaseCommand):
-    help = "Serve fake Spotify, MusicBrainz, Discogs, Last.fm, Deezer and ReccoBeats APIs."
+    help = f"Serve fake {', '.join(api.label for api in APIS)} APIs."
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
