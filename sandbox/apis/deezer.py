@@ -217,8 +217,13 @@ def track_object(recording: Recording) -> dict[str, Any]:
 SIMULATED = Simulated(
     name="deezer",
     position=4,
-    # 50 requests per 5 seconds.
-    apis=(Api("deezer", sandbox_path("deezer"), handle, too_many, failure, "deezer", 10.0, 5.0),),
+    apis=(
+        # 50 requests per 5 seconds.
+        Api(
+            "deezer", sandbox_path("deezer"), handle, too_many, failure, "deezer",
+            limit_per_s=10.0, window_s=5.0,
+        ),
+    ),
     presence=sampled(0.92),
     hard_cases={
         "deezer_bpm_zero": HardCase(

@@ -159,8 +159,8 @@ SIMULATED = Simulated(
     apis=(
         # 60 authenticated requests per minute, "a moving average over a 60 second window".
         Api(
-            "discogs", sandbox_path("discogs"), handle, too_many, failure, "discogs", 1.0, 60.0,
-            headers=rate_headers,
+            "discogs", sandbox_path("discogs"), handle, too_many, failure, "discogs",
+            limit_per_s=1.0, window_s=60.0, headers=rate_headers,
         ),
     ),
     # Discogs knows a recording when it knows the release it is on.

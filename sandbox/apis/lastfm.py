@@ -147,7 +147,12 @@ def track_object(recording: Recording) -> dict[str, Any]:
 SIMULATED = Simulated(
     name="lastfm",
     position=3,
-    apis=(Api("lastfm", sandbox_path("lastfm"), handle, too_many, failure, "lastfm", 5.0, 1.0),),
+    apis=(
+        Api(
+            "lastfm", sandbox_path("lastfm"), handle, too_many, failure, "lastfm",
+            limit_per_s=5.0, window_s=1.0,
+        ),
+    ),
     presence=sampled(0.92),
     hard_cases={
         "no_lastfm": HardCase("unknown to Last.fm", lambda r: not r.on("lastfm")),

@@ -262,7 +262,7 @@ SIMULATED = Simulated(
         # One request per second per client; beyond it the web service answers 503.
         Api(
             "musicbrainz", sandbox_path("musicbrainz"), handle, too_many, failure, "musicbrainz",
-            1.0, 1.0,
+            limit_per_s=1.0, window_s=1.0,
         ),
     ),
     presence=sampled(0.92),

@@ -74,7 +74,7 @@ SIMULATED = Simulated(
     apis=(
         Api(
             "reccobeats", sandbox_path("reccobeats"), handle, too_many, failure, "reccobeats",
-            5.0, 1.0,
+            limit_per_s=5.0, window_s=1.0,
         ),
     ),
     # ReccoBeats has features exactly for the recordings that have audio features at all.

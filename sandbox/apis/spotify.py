@@ -281,7 +281,10 @@ SIMULATED = Simulated(
             token_too_many, token_failure, "spotify",
         ),
         # Spotify states no number, only "a rolling 30 second window"; 3/s is the sandbox's.
-        Api("spotify", sandbox_path("spotify"), handle, too_many, failure, "spotify", 3.0, 30.0),
+        Api(
+            "spotify", sandbox_path("spotify"), handle, too_many, failure, "spotify",
+            limit_per_s=3.0, window_s=30.0,
+        ),
     ),
     presence=always,  # the catalogue is Spotify's: every recording is on it
 )  # fmt: skip
