@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from enrichment.sources.registry import APIS, provider
+from enrichment.sources import registry
 from sandbox.base import Context, Request, Response, json_response
 from sandbox.records import AudioFeatures, Recording, Release
 
@@ -78,13 +78,13 @@ def sampled(share: float) -> Presence:
 
 def sandbox_path(name: str, variable: str = "") -> str:
     """The path the registry points `variable` (default <NAME>_API_URL) at, as a prefix."""
-    entry = provider(name)
+    entry = registry.provider(name)
     return entry.sandbox_paths[variable or entry.api_url_variable].rstrip("/")
 
 
 def issuer(id_field: str) -> str:
     """The API that issues the identifier a track keeps in column `id_field`."""
-    return next(entry.name for entry in APIS if entry.id_field == id_field)
+    return next(entry.name for entry in registry.APIS if entry.id_field == id_field)
 
 
 def int_param(value: str, default: int, low: int, high: int) -> int | None:
