@@ -78,6 +78,9 @@ def _limit(value: str) -> Limit:
     return parsed
 
 
+_KEY = "request"  # the item name; one bucket per API, so one key suffices
+
+
 class _Milliseconds(AbstractClock):
     """pyrate-limiter's clock (integer ms) read from the sandbox's clock (float seconds)."""
 
@@ -115,9 +118,9 @@ class _Enforced:
         """Admit one request: (True, 0) or (False, seconds until one would be admitted)."""
         with self._lock:
             self._bucket.leak(self._bucket.now())  # forget requests older than the window
-            if self._limiter.try_acquire(self.__class__.__name__, blocking=False):
+            if self._limiter.try_acquire(_KEY, blocking=False):
                 return True, 0.0
-            wait_ms = self._bucket.waiting(RateItem(self.__class__.__name__, self._bucket.now()))
+            wait_ms = self._bucket.waiting(RateItem(_KEY, self._bucket.now()))
         assert isinstance(wait_ms, int)
         return False, max(0, wait_ms) / 1000.0
 
