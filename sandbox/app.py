@@ -1,6 +1,6 @@
 """The sandbox application: routing, limits, faults and stats around the simulated APIs."""
 
-# Testable without sockets: `Sandbox().handle(Request.build("GET", "/deezer/track/1"))`.
+# Testable without sockets: `Sandbox().handle(Request.build("GET", "/<api prefix>/..."))`.
 # Control endpoints: GET /_sandbox/stats, POST /_sandbox/reset, GET|POST /_sandbox/faults,
 # POST /_sandbox/expire-tokens, GET /_sandbox/health.
 

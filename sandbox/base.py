@@ -29,7 +29,7 @@ class Request:
     def build(
         cls, method: str, target: str, headers: dict[str, str] | None = None, body: bytes = b""
     ) -> Request:
-        """Build from a request target such as "/spotify/v1/search?q=x" (first value wins)."""
+        """Build from a request target such as "/api/v1/search?q=x" (first value wins)."""
         parts = urlsplit(target)
         query: dict[str, str] = {}
         for key, value in parse_qsl(parts.query, keep_blank_values=True):

@@ -20,7 +20,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-APIS = ("spotify", "musicbrainz", "discogs", "lastfm", "deezer", "reccobeats")
+from sandbox import apis
+
+# The fault scopes: one per simulated upstream (an accounts service shares its API's).
+APIS = tuple(dict.fromkeys(api.fault_scope for api in apis.APIS))
 ALL = "*"
 
 
@@ -128,9 +131,9 @@ def _int(text: str, item: str) -> int:
 
 
 def spec_from_json(payload: Any) -> FaultSpec:
-    """Faults from a JSON body: {"spec": "down=discogs"} or {"down": "discogs", ...}."""
+    """Faults from a JSON body: {"spec": "down=API"} or {"down": "API", ...}."""
     if not isinstance(payload, dict):
-        raise ValueError('faults body must be a JSON object such as {"spec": "down=discogs"}')
+        raise ValueError(f'faults body must be a JSON object such as {{"spec": "down={APIS[-1]}"}}')
     if "spec" in payload:
         return parse_faults(str(payload["spec"] or ""))
     items: list[str] = []

@@ -10,6 +10,7 @@ from typing import NamedTuple, TypeVar
 
 from sandbox import naming
 from sandbox import vocabulary as words
+from sandbox.apis import SIMULATED_APIS
 from sandbox.hardcases import tag_hard_cases
 from sandbox.records import Artist, AudioFeatures, Catalogue, Label, Recording, Release
 
@@ -232,13 +233,10 @@ class CatalogueBuilder:
         )
 
     def _sources(self, release: Release, features: AudioFeatures | None) -> frozenset[str]:
-        sources = {"spotify"}
-        sources |= {s for s in ("musicbrainz", "lastfm", "deezer") if self.rng.random() < 0.92}
-        if release.discogs_id is not None:
-            sources.add("discogs")
-        if features is not None:
-            sources.add("reccobeats")
-        return frozenset(sources)
+        # In position order: the sampled presences draw from the stream in that order.
+        return frozenset(
+            api.name for api in SIMULATED_APIS if api.presence(self.rng, release, features)
+        )
 
     def _isrc(self, release: Release) -> str:
         prefix = f"{release.label.country}{release.label.registrant}{release.year[2:]}"

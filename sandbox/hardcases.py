@@ -7,25 +7,23 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
+from sandbox.apis import SIMULATED_APIS
 from sandbox.records import Recording
 
-DESCRIPTIONS = {
+# Hard cases of the catalogue as a whole; each API module adds its own (absences, quirks).
+_GENERAL = {
     "remix_family": "an original and its remixes/extended mixes/edits: same artist, other ids",
     "version": "a remix, extended mix, radio edit, dub... of another recording",
     "featured": "featured artist: Spotify artists[], MusicBrainz ' feat. ', Deezer '(feat. X)'",
     "same_title": "another artist has an original recording with the same title",
     "no_audio_features": "neither Spotify nor ReccoBeats has audio features",
     "key_unknown": "audio features with key -1 (no key detected)",
-    "deezer_bpm_zero": "Deezer bpm is 0 (unknown)",
-    "no_musicbrainz": "unknown to MusicBrainz",
-    "no_discogs": "its release is unknown to Discogs",
-    "no_lastfm": "unknown to Last.fm",
-    "no_deezer": "unknown to Deezer",
-    "lastfm_single_tag": "Last.fm toptags.tag is one object instead of a list",
     "month_precision": "release date known to the month (YYYY-MM)",
     "year_precision": "release date known to the year (YYYY)",
     "accented_artist": "main artist name with diacritics",
 }
+_BY_API = {name: case for api in SIMULATED_APIS for name, case in api.hard_cases.items()}
+DESCRIPTIONS = _GENERAL | {name: case.description for name, case in _BY_API.items()}
 
 
 def _is_accented(name: str) -> bool:
@@ -35,9 +33,7 @@ def _is_accented(name: str) -> bool:
 
 def _own_tags(recording: Recording) -> set[str]:
     """Hard cases visible from the recording alone."""
-    tags = {
-        f"no_{s}" for s in ("musicbrainz", "discogs", "lastfm", "deezer") if not recording.on(s)
-    }
+    tags = {name for name, case in _BY_API.items() if case.applies(recording)}
     if recording.version:
         tags |= {"version", "remix_family"}
     if recording.featured:
@@ -46,10 +42,6 @@ def _own_tags(recording: Recording) -> set[str]:
         tags.add("no_audio_features")
     elif recording.features.key == -1:
         tags.add("key_unknown")
-    if recording.on("deezer") and recording.deezer_bpm == 0:
-        tags.add("deezer_bpm_zero")
-    if recording.on("lastfm") and len(recording.lastfm_tags) == 1:
-        tags.add("lastfm_single_tag")
     if recording.release.release_date_precision != "day":
         tags.add(f"{recording.release.release_date_precision}_precision")
     if _is_accented(recording.artist.name):

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-# Presence flags: every recording is on Spotify; the others may lack it.
-ALL_SOURCES = ("spotify", "musicbrainz", "discogs", "lastfm", "deezer", "reccobeats")
-
 
 @dataclass(frozen=True, slots=True)
 class Artist:
@@ -147,7 +144,8 @@ class Recording:
     @property
     def discogs_release_id(self) -> int | None:
         """The Discogs release this recording appears on, if Discogs knows it."""
-        return self.release.discogs_id if "discogs" in self.sources else None
+        # Discogs knows a recording exactly when it knows its release (see its presence rule).
+        return self.release.discogs_id
 
     def on(self, source: str) -> bool:
         """Whether the given API knows this recording."""
@@ -171,7 +169,7 @@ class Catalogue:
 
     def __post_init__(self) -> None:
         releases: dict[str, list[Recording]] = defaultdict(list)
-        discogs: dict[int, list[Recording]] = defaultdict(list)
+        on_release: dict[int, list[Recording]] = defaultdict(list)
         cases: dict[str, list[Recording]] = defaultdict(list)
         for recording in self.recordings:
             self.by_spotify_id[recording.spotify_id] = recording
@@ -181,11 +179,11 @@ class Catalogue:
             self.by_reccobeats_id[recording.reccobeats_id] = recording
             releases[recording.release.spotify_id].append(recording)
             if recording.discogs_release_id is not None:
-                discogs[recording.discogs_release_id].append(recording)
+                on_release[recording.discogs_release_id].append(recording)
             for case in sorted(recording.hard_cases):
                 cases[case].append(recording)
         self.by_release = dict(releases)
-        self.by_discogs_release = dict(discogs)
+        self.by_discogs_release = dict(on_release)
         self.hard_cases = dict(sorted(cases.items()))
 
     def __len__(self) -> int:

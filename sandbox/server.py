@@ -1,7 +1,7 @@
 """HTTP server for the sandbox (ThreadingHTTPServer) and its command line."""
 
 # python -m sandbox --port 8099 [--rate-scale X | --no-limits] [--latency-ms M]
-#                   [--faults SPEC] [--limits spotify=3,musicbrainz=1:2] [--print-env]
+#                   [--faults SPEC] [--limits API=RATE[:BURST],...] [--print-env]
 
 from __future__ import annotations
 
@@ -14,29 +14,14 @@ from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from enrichment.sources import registry
 from sandbox.app import Sandbox
 from sandbox.base import Request
+from sandbox.faults import APIS as FAULT_SCOPES
 from sandbox.faults import FaultSpec, parse_faults
-from sandbox.limits import Limit, parse_limits
+from sandbox.limits import DEFAULT_LIMITS, Limit, parse_limits
 
 DEFAULT_PORT = 8099
-# Fake credentials: the sandbox accepts any non-empty value; these only fill the variables.
-FAKE_CREDENTIALS = {
-    "SPOTIFY_CLIENT_ID": "sandbox-client-id",
-    "SPOTIFY_CLIENT_SECRET": "sandbox-client-secret",
-    "DISCOGS_TOKEN": "sandbox-discogs-token",
-    "LASTFM_API_KEY": "sandbox-lastfm-key",
-    "MUSICBRAINZ_USER_AGENT": "SongNodesEnrichment/0.1 ( sandbox@example.org )",
-}
-URL_PATHS = {
-    "SPOTIFY_API_URL": "/spotify/v1",
-    "SPOTIFY_AUTH_URL": "/spotify/accounts/api/token",
-    "MUSICBRAINZ_API_URL": "/musicbrainz/ws/2",
-    "DISCOGS_API_URL": "/discogs",
-    "LASTFM_API_URL": "/lastfm/2.0/",
-    "DEEZER_API_URL": "/deezer",
-    "RECCOBEATS_API_URL": "/reccobeats/v1",
-}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -154,10 +139,16 @@ def serve(
 
 
 def env_lines(base_url: str) -> list[str]:
-    """The <SOURCE>_API_URL lines pointing at a sandbox, then fake credentials."""
+    """The registry's <SOURCE>_API_URL lines pointing at a sandbox, then fake credentials."""
     base = base_url.rstrip("/")
-    lines = [f"{name}={base}{path}" for name, path in URL_PATHS.items()]
-    return lines + [f"{name}={value}" for name, value in FAKE_CREDENTIALS.items()]
+    lines = [
+        f"{variable}={base}{path}"
+        for api in registry.APIS
+        for variable, path in api.sandbox_paths.items()
+    ]
+    # The sandbox accepts any non-empty credential; these only fill the variables.
+    credentials = registry.all_credentials()
+    return lines + [f"{c.variable}={c.sandbox_value}" for c in credentials if c.sandbox_value]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,8 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-limits", action="store_true", help="disable rate-limit enforcement")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
-    parser.add_argument("--faults", default="", help="e.g. error_rate=0.05,storm=spotify:10:5")
-    parser.add_argument("--limits", default="", help="requests/s, e.g. spotify=3,musicbrainz=1:2")
+    parser.add_argument(
+        "--faults", default="", help=f"e.g. error_rate=0.05,storm={FAULT_SCOPES[0]}:10:5"
+    )
+    parser.add_argument(
+        "--limits",
+        default="",
+        help=f"API=RATE[:BURST] (requests/s), comma-separated; APIs: {', '.join(DEFAULT_LIMITS)}",
+    )
     parser.add_argument("--token-ttl", type=int, default=3600, help="Spotify token lifetime (s)")
     parser.add_argument("--print-env", action="store_true", help="print the env lines and exit")
     parser.add_argument("--verbose", action="store_true", help="log every request")

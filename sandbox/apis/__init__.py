@@ -1,50 +1,30 @@
-"""Registry of the simulated APIs: URL prefix, handler and how each answers overload/failure."""
+"""The simulated APIs, discovered: every sandbox/apis/<name>.py declaring `SIMULATED`."""
+
+# Adding an API to the sandbox is one module here (plus its entry in the provider registry,
+# which gives its URL prefix); nothing else lists the APIs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+import pkgutil
 
-from sandbox.apis import deezer, discogs, lastfm, musicbrainz, reccobeats, spotify
-from sandbox.base import Context, Request, Response
+from sandbox.apis.common import Api, Simulated
 
-
-@dataclass(frozen=True)
-class Api:
-    """One simulated API; `name` keys its stats and limit, `fault_scope` its faults."""
-
-    name: str
-    prefix: str
-    handle: Callable[[Request, str, Context], Response]
-    too_many: Callable[[int], Response]
-    failure: Callable[[int], Response]
-    fault_scope: str
-    rate_limited: bool = True
-    headers: Callable[[Context], dict[str, str]] | None = None
+__all__ = ["APIS", "SIMULATED_APIS", "Api", "Simulated", "route"]
 
 
-APIS = (
-    # The accounts service has its own limits upstream; here it is counted but not limited.
-    Api(
-        "spotify_accounts", "/spotify/accounts/api/token", spotify.handle_token,
-        spotify.token_too_many, spotify.token_failure, "spotify", rate_limited=False,
-    ),
-    Api("spotify", "/spotify/v1", spotify.handle, spotify.too_many, spotify.failure, "spotify"),
-    Api(
-        "musicbrainz", "/musicbrainz/ws/2", musicbrainz.handle, musicbrainz.too_many,
-        musicbrainz.failure, "musicbrainz",
-    ),
-    Api(
-        "discogs", "/discogs", discogs.handle, discogs.too_many, discogs.failure, "discogs",
-        headers=discogs.rate_headers,
-    ),
-    Api("lastfm", "/lastfm/2.0", lastfm.handle, lastfm.too_many, lastfm.failure, "lastfm"),
-    Api("deezer", "/deezer", deezer.handle, deezer.too_many, deezer.failure, "deezer"),
-    Api(
-        "reccobeats", "/reccobeats/v1", reccobeats.handle, reccobeats.too_many,
-        reccobeats.failure, "reccobeats",
-    ),
-)  # fmt: skip
+def _discover() -> tuple[Simulated, ...]:
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        declared = getattr(importlib.import_module(f"{__name__}.{module.name}"), "SIMULATED", None)
+        if isinstance(declared, Simulated):
+            found.append(declared)
+    return tuple(sorted(found, key=lambda simulated: simulated.position))
+
+
+SIMULATED_APIS: tuple[Simulated, ...] = _discover()
+# Every endpoint family, in position order; names key stats, limits and fault scopes.
+APIS: tuple[Api, ...] = tuple(api for simulated in SIMULATED_APIS for api in simulated.apis)
 
 
 def route(path: str) -> tuple[Api, str] | None:

@@ -9,7 +9,15 @@ import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
-from sandbox.apis.common import int_param, method_not_allowed
+from sandbox.apis.common import (
+    Api,
+    HardCase,
+    Simulated,
+    int_param,
+    method_not_allowed,
+    sampled,
+    sandbox_path,
+)
 from sandbox.base import Context, Request, Response, json_response
 from sandbox.records import Artist, Recording
 from sandbox.search import parse_query
@@ -204,3 +212,23 @@ def track_object(recording: Recording) -> dict[str, Any]:
         "album": album_object(recording, full=True),
         "type": "track",
     }
+
+
+SIMULATED = Simulated(
+    name="deezer",
+    position=4,
+    apis=(
+        # 50 requests per 5 seconds.
+        Api(
+            "deezer", sandbox_path("deezer"), handle, too_many, failure, "deezer",
+            limit_per_s=10.0, window_s=5.0,
+        ),
+    ),
+    presence=sampled(0.92),
+    hard_cases={
+        "deezer_bpm_zero": HardCase(
+            "Deezer bpm is 0 (unknown)", lambda r: r.on("deezer") and r.deezer_bpm == 0
+        ),
+        "no_deezer": HardCase("unknown to Deezer", lambda r: not r.on("deezer")),
+    },
+)  # fmt: skip

@@ -9,7 +9,14 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from sandbox.apis.common import int_param, method_not_allowed
+from sandbox.apis.common import (
+    Api,
+    HardCase,
+    Simulated,
+    int_param,
+    method_not_allowed,
+    sandbox_path,
+)
 from sandbox.base import Context, Request, Response, json_response
 from sandbox.records import Release
 from sandbox.search import normalise, parse_query
@@ -144,3 +151,21 @@ def result_object(release: Release) -> dict[str, Any]:
         "cover_image": "",
         "format_quantity": 1,
     }
+
+
+SIMULATED = Simulated(
+    name="discogs",
+    position=2,
+    apis=(
+        # 60 authenticated requests per minute, "a moving average over a 60 second window".
+        Api(
+            "discogs", sandbox_path("discogs"), handle, too_many, failure, "discogs",
+            limit_per_s=1.0, window_s=60.0, headers=rate_headers,
+        ),
+    ),
+    # Discogs knows a recording when it knows the release it is on.
+    presence=lambda rng, release, features: release.discogs_id is not None,
+    hard_cases={
+        "no_discogs": HardCase("its release is unknown to Discogs", lambda r: not r.on("discogs")),
+    },
+)  # fmt: skip

@@ -11,12 +11,22 @@ import re
 from typing import Any
 from urllib.parse import quote_plus
 
-from sandbox.apis.common import method_not_allowed
+from sandbox.apis.common import (
+    Api,
+    HardCase,
+    Simulated,
+    issuer,
+    method_not_allowed,
+    sampled,
+    sandbox_path,
+)
 from sandbox.base import Context, Request, Response, json_response
 from sandbox.records import Recording
 from sandbox.search import normalise
 
 WEB = "https://www.last.fm"
+# Last.fm knows a recording's MBID when the API issuing MBIDs knows the recording.
+MBID_ISSUER = issuer("musicbrainz_id")
 FEAT = re.compile(r"[(\[]?\s*\b(feat|ft|featuring)\b\.?\s.*?([)\]]|$)", re.IGNORECASE)
 MESSAGES = {
     3: "Invalid Method - No method with that name in this package",
@@ -68,7 +78,7 @@ def track_info(params: dict[str, str], ctx: Context) -> Response:
         return error(400, 6, "You must supply either a track & artist name or a track mbid.")
     if mbid:
         found = ctx.catalogue.by_mbid.get(mbid)
-        recording = found if found and found.on("musicbrainz") else None
+        recording = found if found and found.on(MBID_ISSUER) else None
     else:
         recording = lookup(artist, track, params.get("autocorrect") == "1", ctx)
     if recording is None or not recording.on("lastfm"):
@@ -113,7 +123,7 @@ def track_object(recording: Recording) -> dict[str, Any]:
     artist, release = recording.artist, recording.release
     tags = [{"name": t, "url": f"{WEB}/tag/{quote_plus(t)}"} for t in recording.lastfm_tags]
     item: dict[str, Any] = {"name": recording.spotify_name}
-    if recording.on("musicbrainz"):
+    if recording.on(MBID_ISSUER):
         item["mbid"] = recording.mbid
     item |= {
         "url": _url(artist.name, recording.spotify_name),
@@ -132,3 +142,23 @@ def track_object(recording: Recording) -> dict[str, Any]:
         "toptags": {"tag": tags[0] if len(tags) == 1 else tags},
     }
     return item
+
+
+SIMULATED = Simulated(
+    name="lastfm",
+    position=3,
+    apis=(
+        Api(
+            "lastfm", sandbox_path("lastfm"), handle, too_many, failure, "lastfm",
+            limit_per_s=5.0, window_s=1.0,
+        ),
+    ),
+    presence=sampled(0.92),
+    hard_cases={
+        "no_lastfm": HardCase("unknown to Last.fm", lambda r: not r.on("lastfm")),
+        "lastfm_single_tag": HardCase(
+            "Last.fm toptags.tag is one object instead of a list",
+            lambda r: r.on("lastfm") and len(r.lastfm_tags) == 1,
+        ),
+    },
+)  # fmt: skip

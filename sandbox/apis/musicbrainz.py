@@ -11,7 +11,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.apis.common import int_param, method_not_allowed
+from sandbox.apis.common import (
+    Api,
+    HardCase,
+    Simulated,
+    int_param,
+    method_not_allowed,
+    sampled,
+    sandbox_path,
+)
 from sandbox.base import Context, Request, Response, json_response
 from sandbox.records import Artist, Recording
 from sandbox.search import parse_query
@@ -245,3 +253,20 @@ def _area(country: str) -> dict[str, Any]:
         "sort-name": COUNTRY_NAMES.get(country, country),
         "iso-3166-1-codes": [country],
     }
+
+
+SIMULATED = Simulated(
+    name="musicbrainz",
+    position=1,
+    apis=(
+        # One request per second per client; beyond it the web service answers 503.
+        Api(
+            "musicbrainz", sandbox_path("musicbrainz"), handle, too_many, failure, "musicbrainz",
+            limit_per_s=1.0, window_s=1.0,
+        ),
+    ),
+    presence=sampled(0.92),
+    hard_cases={
+        "no_musicbrainz": HardCase("unknown to MusicBrainz", lambda r: not r.on("musicbrainz")),
+    },
+)  # fmt: skip

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.apis.common import method_not_allowed
+from enrichment.sources.registry import provider
+from sandbox.apis.common import Api, Simulated, issuer, method_not_allowed, sandbox_path
 from sandbox.base import Context, Request, Response, json_response
 from sandbox.records import Recording
 
 MAX_IDS = 40
+# Each item links back to the public page of the track whose id it was asked for.
+TRACK_PAGE = provider(issuer("spotify_id")).link_template or "{}"
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -50,7 +53,7 @@ def features_object(recording: Recording) -> dict[str, Any]:
     assert features is not None
     return {
         "id": recording.reccobeats_id,
-        "href": f"https://open.spotify.com/track/{recording.spotify_id}",
+        "href": TRACK_PAGE.format(recording.spotify_id),
         "acousticness": features.acousticness,
         "danceability": features.danceability,
         "energy": features.energy,
@@ -63,3 +66,17 @@ def features_object(recording: Recording) -> dict[str, Any]:
         "tempo": features.tempo,
         "valence": features.valence,
     }
+
+
+SIMULATED = Simulated(
+    name="reccobeats",
+    position=5,
+    apis=(
+        Api(
+            "reccobeats", sandbox_path("reccobeats"), handle, too_many, failure, "reccobeats",
+            limit_per_s=5.0, window_s=1.0,
+        ),
+    ),
+    # ReccoBeats has features exactly for the recordings that have audio features at all.
+    presence=lambda rng, release, features: features is not None,
+)  # fmt: skip

@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from sandbox.apis.common import int_param, method_not_allowed
+from sandbox.apis.common import Api, Simulated, always, int_param, method_not_allowed, sandbox_path
 from sandbox.base import Context, Request, Response, json_response
 from sandbox.records import Artist, Recording, Release
 from sandbox.search import parse_query
@@ -269,3 +269,22 @@ def features_object(recording: Recording) -> dict[str, Any]:
         "duration_ms": recording.duration_ms,
         "time_signature": features.time_signature,
     }
+
+
+SIMULATED = Simulated(
+    name="spotify",
+    position=0,
+    apis=(
+        # The accounts service has its own limits upstream; here it is counted but not limited.
+        Api(
+            "spotify_accounts", sandbox_path("spotify", "SPOTIFY_AUTH_URL"), handle_token,
+            token_too_many, token_failure, "spotify",
+        ),
+        # Spotify states no number, only "a rolling 30 second window"; 3/s is the sandbox's.
+        Api(
+            "spotify", sandbox_path("spotify"), handle, too_many, failure, "spotify",
+            limit_per_s=3.0, window_s=30.0,
+        ),
+    ),
+    presence=always,  # the catalogue is Spotify's: every recording is on it
+)  # fmt: skip

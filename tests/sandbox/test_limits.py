@@ -69,7 +69,8 @@ def test_musicbrainz_answers_503_and_counts_the_violation(clock: FakeClock) -> N
 def test_each_api_answers_overload_its_own_way(
     clock: FakeClock, target: str, status: int, marker: str
 ) -> None:
-    sandbox = Sandbox(clock=clock, limits="lastfm=1,deezer=1,reccobeats=1")
+    # One request at once for each (a rate alone would allow the API's own window of them).
+    sandbox = Sandbox(clock=clock, limits="discogs=1:1,lastfm=1:1,deezer=1:1,reccobeats=1:1")
     call(sandbox, "GET", target)
     rejected = call(sandbox, "GET", target)
     assert rejected.status == status and marker in rejected.body.decode()
@@ -79,7 +80,7 @@ def test_each_api_answers_overload_its_own_way(
 def test_spotify_burst_gets_429_with_retry_after(
     make_server: Callable[..., SandboxServer], http: requests.Session
 ) -> None:
-    running = make_server(limits="spotify=3")
+    running = make_server(limits="spotify=3:3")
     http.headers["Authorization"] = f"Bearer {spotify_token(http, running.url)}"
     statuses = [http.get(f"{running.url}/spotify/v1/tracks/{'0' * 22}") for _ in range(6)]
     rejected = [r for r in statuses if r.status_code == 429]
