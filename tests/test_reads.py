@@ -74,7 +74,7 @@ def test_job_counts_list_every_status_and_only_the_chosen_jobs() -> None:
     waiting, running = make_track(), make_track()
     queued = tasks.defer_enrichment([waiting.pk, running.pk])
     move_job(queued[str(running.pk)], "doing")
-    tasks.refresh_statistics.defer(timestamp=0)  # a maintenance job
+    tasks.refresh_statistics.configure().defer(timestamp=0)  # a maintenance job
     assert jobs().enrichment().counts() == {**NO_JOBS, "todo": 1, "doing": 1}
     assert jobs().counts() == {**NO_JOBS, "todo": 2, "doing": 1}
     assert jobs().enrichment().active().count() == 2
@@ -82,7 +82,7 @@ def test_job_counts_list_every_status_and_only_the_chosen_jobs() -> None:
 
 def test_jobs_per_queue_always_list_the_enrichment_queue() -> None:
     assert jobs().counts_per_queue() == {"enrichment": NO_JOBS}
-    tasks.refresh_statistics.defer(timestamp=0)
+    tasks.refresh_statistics.configure().defer(timestamp=0)
     assert jobs().counts_per_queue() == {
         "enrichment": NO_JOBS,
         "maintenance": {**NO_JOBS, "todo": 1},
