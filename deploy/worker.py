@@ -21,15 +21,13 @@ DEFAULT_PORT = 9100
 
 
 class WorkerExposition:
-    """This container's process samples, without the families the web reads from Postgres."""
+    """This container's process samples (the families read from Postgres are the web's)."""
 
     def collect(self) -> Iterator[Any]:
         """Yield each family of the multiprocess directory."""
-        from enrichment.api.prometheus import FROM_DATABASE, process_families
+        from enrichment.api.prometheus import process_families
 
-        for family in process_families():
-            if family.name not in FROM_DATABASE:
-                yield family
+        yield from process_families()
 
 
 def serve_metrics(port: int, address: str = "0.0.0.0") -> Any:

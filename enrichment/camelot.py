@@ -41,7 +41,7 @@ def harmonic_key(pitch_class: int | None, mode: int | None) -> HarmonicKey | Non
         return None
     if not isinstance(pitch_class, int) or not isinstance(mode, int):
         return None
-    # Spotify reports key -1 when no key was detected: that is unknown, never B (lessons.md).
+    # Spotify reports key -1 when no key was detected: unknown, never B (PITCH_NAMES[-1]).
     if not 0 <= pitch_class <= 11 or mode not in (MAJOR, MINOR):
         return None
     return HarmonicKey(

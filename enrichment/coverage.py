@@ -10,10 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count
 from django.utils import timezone
 
-from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track
+from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track, jobs
 
 STATS_KEY = "enrichment:stats"
 # Keys of Track.metadata that count as data of their own.
@@ -57,23 +56,14 @@ def track_counts() -> dict[str, int]:
 
 def status_counts() -> list[dict[str, Any]]:
     """Every status with its track count and average retries (one grouped scan)."""
-    rows = (
-        EnrichmentStatus.objects.order_by()
-        .values("status")
-        .annotate(count=Count("pk"), avg_retries=Avg("retry_count"))
-    )
-    found: dict[str, tuple[int, float]] = {
-        row["status"]: (row["count"], float(row["avg_retries"] or 0)) for row in rows
-    }
     return [
-        {"status": name, "count": count, "avg_retries": round(retries, 3)}
-        for name in EnrichmentStatus.Status.values
-        for count, retries in [found.get(name, (0, 0.0))]
+        {"status": name, "count": tally.tracks, "avg_retries": round(tally.avg_retries, 3)}
+        for name, tally in EnrichmentStatus.objects.per_status().items()
     ]
 
 
 def statistics() -> dict[str, Any]:
-    """The seed's shape (track_stats, enrichment_status, timestamp) plus coverage in %."""
+    """The original service's shape (track_stats, enrichment_status, timestamp) plus coverage %."""
     counts = track_counts()
     total = counts["total_tracks"]
     coverage = {
@@ -107,13 +97,7 @@ def cached_statistics() -> dict[str, Any]:
 
 def queue_depth() -> int:
     """Enrichment jobs waiting or running."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM procrastinate_jobs "
-            "WHERE task_name = 'enrichment.enrich_track' AND status IN ('todo', 'doing')"
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    return jobs().enrichment().active().count()
 
 
 def report_lines() -> list[str]:

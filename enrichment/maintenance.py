@@ -1,17 +1,13 @@
-"""Set-level upkeep the periodic jobs run: due selection, lost claims, pruning, breaker gauges."""
+"""Set-level upkeep the periodic jobs run: due selection, lost claims, pruning."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
-from enrichment import metrics
-from enrichment.models import CircuitBreakerState, EnrichmentStatus
+from enrichment.models import EnrichmentStatus
 
 _MISSING_STATUS = """
 INSERT INTO enrichment_status
@@ -40,15 +36,6 @@ def release_claims(track_ids: Sequence[uuid.UUID | str]) -> int:
 
 def release_stale_claims() -> int:
     """Claims older than ENRICH_CLAIM_TIMEOUT belong to no live attempt: back to pending."""
-    cutoff = timezone.now() - timedelta(seconds=settings.ENRICH_CLAIM_TIMEOUT)
-    return EnrichmentStatus.objects.filter(
-        status=EnrichmentStatus.Status.IN_PROGRESS, claimed_at__lt=cutoff
-    ).update(status=EnrichmentStatus.Status.PENDING, claimed_at=None)
-
-
-def publish_breaker_states() -> dict[str, str]:
-    """Copy every API's shared breaker state into the circuit_breaker_state gauge."""
-    states = dict(CircuitBreakerState.objects.values_list("api", "state"))
-    for name in settings.SOURCES:
-        metrics.set_breaker_state(name, states.get(name, "closed"))
-    return states
+    return EnrichmentStatus.objects.stale_claims().update(
+        status=EnrichmentStatus.Status.PENDING, claimed_at=None
+    )

@@ -1,4 +1,9 @@
-"""Prometheus metrics (the original service's names); every one of them is updated somewhere."""
+"""Prometheus metrics (the original service's names); every one of them is updated somewhere.
+
+circuit_breaker_state is not declared here: /metrics reads it from the shared breaker rows
+at scrape time (enrichment/api/prometheus.py), since a process's own view of a breaker goes
+stale as soon as another process moves it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import atexit
 import glob
 import os
 
-from prometheus_client import Counter, Gauge, Histogram, multiprocess
+from prometheus_client import Counter, Histogram, multiprocess
 from prometheus_client.mmap_dict import MmapedDict
 
 ENRICHMENT_TASKS = Counter(
@@ -23,12 +28,6 @@ CACHE_HITS = Counter("enrichment_cache_hits_total", "Upstream responses served f
 CACHE_MISSES = Counter(
     "enrichment_cache_misses_total", "Upstream requests not served from cache", ["api"]
 )
-CIRCUIT_BREAKER_STATE = Gauge(
-    "circuit_breaker_state",
-    "1 for the state each API's breaker is in, 0 for the others",
-    ["api", "state"],
-    multiprocess_mode="livemax",
-)
 TRACKS_ENRICHED = Counter(
     "tracks_enriched_total", "Enrichment attempts by final status", ["status"]
 )
@@ -37,14 +36,6 @@ ENRICHMENT_DURATION = Histogram(
     "Time to enrich one track",
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
-
-BREAKER_STATES = ("closed", "open", "half-open")
-
-
-def set_breaker_state(api: str, state: str) -> None:
-    """Publish one API's breaker state as a one-hot gauge."""
-    for candidate in BREAKER_STATES:
-        CIRCUIT_BREAKER_STATE.labels(api=api, state=candidate).set(1 if candidate == state else 0)
 
 
 def _forget_this_process() -> None:

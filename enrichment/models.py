@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple, Self
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from enrichment.camelot import CAMELOT_PATTERN as CAMELOT_REGEX
 from enrichment.camelot import OPEN_KEY_PATTERN as OPEN_KEY_REGEX
@@ -245,8 +248,42 @@ MAX_RETRIES = 3
 PARTIAL_RETRY_AFTER = datetime.timedelta(hours=24)
 
 
+def claim_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Claims older than this (ENRICH_CLAIM_TIMEOUT ago) belong to no live attempt."""
+    return (now or timezone.now()) - datetime.timedelta(seconds=settings.ENRICH_CLAIM_TIMEOUT)
+
+
+class StatusTally(NamedTuple):
+    """How many tracks are in one status, and their average retry count."""
+
+    tracks: int
+    avg_retries: float
+
+
 class EnrichmentStatusQuerySet(models.QuerySet["EnrichmentStatus"]):
     """Set queries over statuses."""
+
+    def counts(self) -> dict[str, int]:
+        """Tracks per status, every status listed (one grouped count)."""
+        found = dict(self.order_by().values_list("status").annotate(count=Count("pk")))
+        return {name: found.get(name, 0) for name in EnrichmentStatus.Status.values}
+
+    def per_status(self) -> dict[str, StatusTally]:
+        """Every status with its tracks and their average retries (one grouped scan)."""
+        rows = self.order_by().values_list("status").annotate(n=Count("pk"), avg=Avg("retry_count"))
+        found = {name: StatusTally(count, float(avg or 0)) for name, count, avg in rows}
+        zero = StatusTally(0, 0.0)
+        return {name: found.get(name, zero) for name in EnrichmentStatus.Status.values}
+
+    def exhausted(self) -> Self:
+        """Failed with no automatic retry left."""
+        return self.filter(status=EnrichmentStatus.Status.FAILED, retry_count__gte=MAX_RETRIES)
+
+    def stale_claims(self, now: datetime.datetime | None = None) -> Self:
+        """In progress since before the claim cutoff: no live attempt holds them."""
+        return self.filter(
+            status=EnrichmentStatus.Status.IN_PROGRESS, claimed_at__lt=claim_cutoff(now)
+        )
 
     def due_track_ids(self, limit: int, now: datetime.datetime | None = None) -> list[uuid.UUID]:
         """Tracks to (re-)enrich, oldest attempt first: pending; failed with retries left;
@@ -364,6 +401,22 @@ class RateLimitState(models.Model):
         return self.api
 
 
+class CircuitBreakerQuerySet(models.QuerySet["CircuitBreakerState"]):
+    """The shared breaker rows, as the dashboard, health and /metrics read them."""
+
+    def by_api(self) -> dict[str, CircuitBreakerState]:
+        """Each stored API's breaker row."""
+        return {breaker.api: breaker for breaker in self.all()}
+
+    def states(self, apis: Iterable[str] = ()) -> dict[str, str]:
+        """Each API's shared state: every stored row, plus `apis` (closed until they have one)."""
+        stored = dict(self.values_list("api", "state"))
+        return {
+            api: stored.get(api, CircuitBreakerState.State.CLOSED.value)
+            for api in sorted({*apis, *stored})
+        }
+
+
 class CircuitBreakerState(models.Model):
     """Shared circuit-breaker state of one API, so every worker sees the same open/closed."""
 
@@ -379,8 +432,55 @@ class CircuitBreakerState(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CircuitBreakerQuerySet.as_manager()
+
     class Meta:
         db_table = "circuit_breaker_state"
 
     def __str__(self) -> str:
         return f"{self.api}: {self.state}"
+
+
+ENRICHMENT_QUEUE = "enrichment"
+# A job in one of these holds its track: waiting for a worker, or running.
+ACTIVE_JOB_STATUSES = ("todo", "doing")
+
+
+class JobQuerySet(models.QuerySet[ProcrastinateJob]):
+    """Reads of Procrastinate's job table (their model, so reached through `jobs()`)."""
+
+    def enrichment(self) -> Self:
+        """Jobs of the enrichment queue (not the maintenance jobs)."""
+        return self.filter(queue_name=ENRICHMENT_QUEUE)
+
+    def active(self) -> Self:
+        """Jobs waiting (todo) or running (doing)."""
+        return self.filter(status__in=ACTIVE_JOB_STATUSES)
+
+    def counts(self) -> dict[str, int]:
+        """Jobs per Procrastinate status, every status listed."""
+        rows = dict(self.order_by().values_list("status").annotate(jobs=Count("id")))
+        return {status: rows.get(status, 0) for status in ProcrastinateJob.STATUSES}
+
+    def counts_per_queue(self) -> dict[str, dict[str, int]]:
+        """Jobs per queue and status: every status of every queue that has jobs, and ours."""
+        rows = self.order_by().values_list("queue_name", "status").annotate(jobs=Count("id"))
+        found = {(queue, status): jobs for queue, status, jobs in rows}
+        queues = {ENRICHMENT_QUEUE, *(queue for queue, _ in found)}
+        return {
+            queue: {status: found.get((queue, status), 0) for status in ProcrastinateJob.STATUSES}
+            for queue in sorted(queues)
+        }
+
+    def held_locks(self, locks: Iterable[str]) -> set[str]:
+        """Which of these queueing locks an active (waiting or running) job holds."""
+        return set(
+            self.active()
+            .filter(queueing_lock__in=list(locks))
+            .values_list("queueing_lock", flat=True)
+        )
+
+
+def jobs() -> JobQuerySet:
+    """Every Procrastinate job, with the reads above."""
+    return JobQuerySet(ProcrastinateJob)

@@ -1,6 +1,6 @@
 """One enrichment attempt for one track: claim, ask the sources, merge, persist, report.
 
-Status rules (DESIGN.md): completed = every enabled provider settled (data, definite
+Status rules: completed = every enabled provider settled (data, definite
 not-found, or nothing to ask); partial = some data, but a provider failed (transiently or
 not), is unconfigured, or a match awaits review; failed = nothing usable. A failed attempt
 counts in retry_count; transient trouble is never recorded as "not found".
@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from enrichment.logging import log_context
 from enrichment.lookups import SETTLED, Attempt, run_all
 from enrichment.matching import Query
 from enrichment.merge import PROVIDERS, merge
-from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track
+from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track, claim_cutoff
 from enrichment.sources import registry
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def claim(track_id: uuid.UUID | str) -> bool:
     """Mark the track in_progress unless another worker holds a fresh claim on it."""
     now = timezone.now()
     EnrichmentStatus.objects.get_or_create(track_id=track_id)
-    stale = now - timedelta(seconds=settings.ENRICH_CLAIM_TIMEOUT)
+    stale = claim_cutoff(now)
     claimed = (
         EnrichmentStatus.objects.filter(track_id=track_id)
         .filter(~Q(status=Status.IN_PROGRESS) | Q(claimed_at__lt=stale))

@@ -34,11 +34,11 @@ from procrastinate.retry import BaseRetryStrategy
 
 from enrichment import coverage, maintenance, pipeline
 from enrichment.logging import log_context
-from enrichment.models import EnrichmentStatus
+from enrichment.models import ENRICHMENT_QUEUE, EnrichmentStatus, jobs
 from enrichment.sources.cache import purge_expired
 
 logger = logging.getLogger(__name__)
-QUEUE = "enrichment"
+QUEUE = ENRICHMENT_QUEUE
 MAINTENANCE_QUEUE = "maintenance"
 TASK_NAME = "enrichment.enrich_track"
 
@@ -141,11 +141,7 @@ async def enrich_track(context: JobContext, track_id: str, force_refresh: bool =
 
 def already_queued(track_id: uuid.UUID | str) -> bool:
     """Is a job for this track waiting in the queue?"""
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
-    return ProcrastinateJob.objects.filter(
-        queueing_lock=queueing_lock(track_id), status="todo"
-    ).exists()
+    return jobs().filter(queueing_lock=queueing_lock(track_id), status="todo").exists()
 
 
 def queueing_lock(track_id: uuid.UUID | str) -> str:
@@ -156,47 +152,58 @@ def queueing_lock(track_id: uuid.UUID | str) -> str:
 def defer_enrichment(
     track_ids: Iterable[uuid.UUID | str], *, priority: int = 0, force_refresh: bool = False
 ) -> dict[str, int | None]:
-    """Queue a job per track; {track id: job id, or None when one was already queued}."""
-    jobs: dict[str, int | None] = {}
+    """Queue a job per track in one statement; {track id: new job id, or None if it has one}.
+
+    One rule for every caller (periodic job, admin, API, commands): a track whose job is
+    waiting (todo) or running (doing) gets no new job. A waiting job does what a second one
+    would. A second job for a running track would start on a free worker while the first
+    holds the track's claim, and end without enriching; so even a force refresh of a running
+    track is not queued (it counts as already queued: ask again once the track has settled).
+    A job queued after the look-up is caught by the queueing lock; should one slip in beside
+    a running job, the running job leaves its retry to it.
+    """
+    ids = list(dict.fromkeys(str(track_id) for track_id in track_ids))
+    held = jobs().held_locks(queueing_lock(track_id) for track_id in ids)
+    result: dict[str, int | None] = dict.fromkeys(ids)
+    fresh = [track_id for track_id in ids if queueing_lock(track_id) not in held]
+    new_jobs = [
+        enrich_track.configure(
+            queueing_lock=queueing_lock(track_id), priority=priority
+        ).make_new_job(track_id=track_id, force_refresh=force_refresh)
+        for track_id in fresh
+    ]
+    if not new_jobs:
+        return result
+    try:
+        # A nested atomic: AlreadyEnqueued would otherwise poison an outer transaction.
+        with transaction.atomic():
+            deferred = app.job_manager.batch_defer_jobs(new_jobs)
+    except AlreadyEnqueued:  # a job appeared since the look-up: one by one, skipping it
+        result.update(_defer_one_by_one(fresh, priority, force_refresh))
+        return result
+    result.update(zip(fresh, (job.id for job in deferred), strict=True))
+    return result
+
+
+def _defer_one_by_one(
+    track_ids: list[str], priority: int, force_refresh: bool
+) -> dict[str, int | None]:
+    jobs_by_track: dict[str, int | None] = {}
     for track_id in track_ids:
         deferrer = enrich_track.configure(queueing_lock=queueing_lock(track_id), priority=priority)
         try:
-            # A nested atomic: AlreadyEnqueued would otherwise poison an outer transaction.
             with transaction.atomic():
-                jobs[str(track_id)] = deferrer.defer(
-                    track_id=str(track_id), force_refresh=force_refresh
+                jobs_by_track[track_id] = deferrer.defer(
+                    track_id=track_id, force_refresh=force_refresh
                 )
         except AlreadyEnqueued:
-            jobs[str(track_id)] = None
-    return jobs
+            jobs_by_track[track_id] = None
+    return jobs_by_track
 
 
-def bulk_defer(track_ids: list[uuid.UUID]) -> int:
-    """Queue many tracks in one statement, skipping any already queued; how many were queued."""
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
-    locks = {queueing_lock(track_id): track_id for track_id in track_ids}
-    # Waiting or running: a track being worked on gets no second job (its own retry suffices).
-    queued = set(
-        ProcrastinateJob.objects.filter(
-            queueing_lock__in=list(locks), status__in=["todo", "doing"]
-        ).values_list("queueing_lock", flat=True)
-    )
-    fresh = [track_id for lock, track_id in locks.items() if lock not in queued]
-    jobs = [
-        enrich_track.configure(queueing_lock=queueing_lock(track_id)).make_new_job(
-            track_id=str(track_id), force_refresh=False
-        )
-        for track_id in fresh
-    ]
-    if not jobs:
-        return 0
-    try:
-        with transaction.atomic():
-            app.job_manager.batch_defer_jobs(jobs)
-        return len(jobs)
-    except AlreadyEnqueued:  # a job appeared meanwhile: fall back to one by one
-        return sum(job is not None for job in defer_enrichment(fresh).values())
+def bulk_defer(track_ids: Iterable[uuid.UUID | str]) -> int:
+    """Queue many tracks (defer_enrichment's rule); how many jobs were added."""
+    return sum(job is not None for job in defer_enrichment(track_ids).values())
 
 
 def enqueue_due(limit: int) -> int:
@@ -212,13 +219,6 @@ def enqueue_due_tracks(timestamp: int) -> int:
     queued = enqueue_due(settings.ENRICH_BATCH_SIZE)
     logger.info("queued %d due track(s)", queued)
     return queued
-
-
-@app.periodic(cron="* * * * *", periodic_id="breaker-metrics")
-@app.task(name="enrichment.refresh_breaker_metrics", queue=MAINTENANCE_QUEUE)
-def refresh_breaker_metrics(timestamp: int) -> dict[str, str]:
-    """Every minute: publish the shared breaker states as metrics."""
-    return maintenance.publish_breaker_states()
 
 
 @app.periodic(cron=settings.RECOVER_STALLED_CRON, periodic_id="recover-stalled")

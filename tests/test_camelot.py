@@ -76,7 +76,7 @@ def test_every_key_matches_the_wheel(key: WheelKey) -> None:
     ("pitch_class", "mode", "camelot", "open_key"),
     [(0, 1, "8B", "1d"), (9, 0, "8A", "1m"), (6, 1, "2B", "7d"), (3, 0, "2A", "7m")],
 )
-def test_reference_checks_from_lessons(
+def test_reference_keys_get_their_camelot_and_open_key_codes(
     pitch_class: int, mode: int, camelot: str, open_key: str
 ) -> None:
     key = harmonic_key(pitch_class, mode)

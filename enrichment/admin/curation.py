@@ -3,7 +3,7 @@
 Each function takes a queryset (one track, a selection, or everything a filter matches) and
 works in batches or single UPDATEs, so "select all" over a million rows stays cheap. Queueing
 runs about 10,000 tracks a second; a request stops after QUEUE_TIME_BUDGET and says so (running
-the action again carries on: tracks with a job waiting are skipped).
+the action again carries on: tracks with a job waiting or running are skipped).
 """
 
 from __future__ import annotations
@@ -13,16 +13,12 @@ import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
-from procrastinate.contrib.django import app
-from procrastinate.contrib.django.models import ProcrastinateJob
-from procrastinate.exceptions import AlreadyEnqueued
 
 from enrichment.models import EnrichmentStatus, Track
-from enrichment.tasks import defer_enrichment, enrich_track, queueing_lock
+from enrichment.tasks import defer_enrichment
 
 Status = EnrichmentStatus.Status
 BATCH_SIZE = 500
@@ -40,7 +36,7 @@ _UNLOCK_SQL = "ARRAY(SELECT f FROM unnest(locked_fields) AS f WHERE NOT f = ANY(
 
 @dataclass(frozen=True)
 class QueueReport:
-    """How many tracks got a new job, and how many already had one waiting."""
+    """How many tracks got a new job, and how many already had one (waiting or running)."""
 
     queued: int = 0
     already_queued: int = 0
@@ -91,29 +87,10 @@ def queue_enrichment(
 
 
 def defer_batch(track_ids: Sequence[str], *, force_refresh: bool, priority: int) -> QueueReport:
-    """Insert the jobs of one batch in one statement, skipping tracks with a job waiting."""
-    waiting = set(
-        ProcrastinateJob.objects.filter(
-            status="todo", queueing_lock__in=[queueing_lock(t) for t in track_ids]
-        ).values_list("queueing_lock", flat=True)
-    )
-    fresh = [t for t in track_ids if queueing_lock(t) not in waiting]
-    jobs = [
-        enrich_track.configure(queueing_lock=queueing_lock(t), priority=priority).make_new_job(
-            track_id=t, force_refresh=force_refresh
-        )
-        for t in fresh
-    ]
-    if not jobs:
-        return QueueReport(0, len(track_ids))
-    try:
-        with transaction.atomic():  # nested: a conflict must not poison an outer transaction
-            app.job_manager.batch_defer_jobs(jobs)
-    except AlreadyEnqueued:  # a job appeared since we looked: fall back to one by one
-        results = defer_enrichment(fresh, priority=priority, force_refresh=force_refresh)
-        queued = sum(job is not None for job in results.values())
-        return QueueReport(queued, len(track_ids) - queued)
-    return QueueReport(len(jobs), len(waiting))
+    """Queue one batch in one statement (tasks.defer_enrichment's rule) and count what it did."""
+    jobs = defer_enrichment(track_ids, priority=priority, force_refresh=force_refresh)
+    queued = sum(job is not None for job in jobs.values())
+    return QueueReport(queued, len(jobs) - queued)
 
 
 def reset_retries(queryset: QuerySet[Track]) -> int:

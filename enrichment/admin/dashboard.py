@@ -1,22 +1,19 @@
-"""The curator dashboard's figures, each read fresh from the database in one aggregate query."""
+"""The curator dashboard's figures, read fresh from the database in a few aggregate queries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from procrastinate.contrib.django.models import ProcrastinateJob
 
 from enrichment import coverage
 from enrichment.admin.filters import PRESENCE_FIELDS
 from enrichment.lookups import SETTLED
-from enrichment.models import MAX_RETRIES, ApiCache, CircuitBreakerState, EnrichmentStatus
+from enrichment.models import ApiCache, CircuitBreakerState, EnrichmentStatus, jobs
 from enrichment.sources.registry import PROVIDERS, configured_sources
-from enrichment.tasks import QUEUE
 
 Status = EnrichmentStatus.Status
 RECENT = timedelta(hours=24)
@@ -98,24 +95,17 @@ def field_coverage() -> tuple[int, list[Coverage], int]:
 
 def status_counts() -> dict[str, int]:
     """Tracks per status, plus failed-for-good and claims older than the claim timeout."""
-    stale = timezone.now() - timedelta(seconds=settings.ENRICH_CLAIM_TIMEOUT)
-    return EnrichmentStatus.objects.aggregate(
-        **{s.value: Count("pk", filter=Q(status=s)) for s in Status},
-        exhausted=Count("pk", filter=Q(status=Status.FAILED, retry_count__gte=MAX_RETRIES)),
-        stuck=Count("pk", filter=Q(status=Status.IN_PROGRESS, claimed_at__lt=stale)),
-    )
+    statuses = EnrichmentStatus.objects
+    return {
+        **statuses.counts(),
+        "exhausted": statuses.exhausted().count(),
+        "stuck": statuses.stale_claims().count(),
+    }
 
 
 def queue_depth() -> list[tuple[str, int]]:
     """Enrichment jobs per Procrastinate status, every status listed."""
-    rows = (
-        ProcrastinateJob.objects.filter(queue_name=QUEUE)
-        .values_list("status")
-        .annotate(jobs=Count("id"))
-        .order_by()
-    )
-    counts = dict(rows)
-    return [(status, counts.get(status, 0)) for status in ProcrastinateJob.STATUSES]
+    return list(jobs().enrichment().counts().items())
 
 
 def source_health(now: datetime | None = None) -> list[SourceHealth]:
@@ -123,7 +113,7 @@ def source_health(now: datetime | None = None) -> list[SourceHealth]:
     since = (now or timezone.now()) - RECENT
     health = {provider.name: SourceHealth(provider.name) for provider in PROVIDERS}
     missing = configured_sources()
-    breakers = {breaker.api: breaker for breaker in CircuitBreakerState.objects.all()}
+    breakers = CircuitBreakerState.objects.by_api()
     for provider in PROVIDERS:
         # A capability (Spotify's audio features) shares its API's credentials and breaker.
         source = health[provider.name]

@@ -10,16 +10,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
 from django.utils import timezone
-from procrastinate.contrib.django.models import ProcrastinateJob
 
-from enrichment.models import EnrichmentStatus
+from enrichment.models import ACTIVE_JOB_STATUSES, EnrichmentStatus, jobs
 
 Status = EnrichmentStatus.Status
 UNSETTLED = (Status.PENDING, Status.IN_PROGRESS)
-JOB_STATUSES = ProcrastinateJob.STATUSES
-WAITING_JOBS = ("todo", "doing")
 
 
 @dataclass(frozen=True)
@@ -52,30 +48,16 @@ def load(batch_id: uuid.UUID) -> Batch | None:
 
 def progress(batch: Batch) -> dict[str, Any]:
     """Its tracks per enrichment status and its jobs per queue status (two grouped counts)."""
-    statuses = dict.fromkeys(Status.values, 0)
-    rows = (
-        EnrichmentStatus.objects.filter(track_id__in=batch.track_ids)
-        .values_list("status")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    statuses.update(dict(rows))
-    jobs = dict.fromkeys(JOB_STATUSES, 0)
-    job_rows = (
-        ProcrastinateJob.objects.filter(id__in=batch.job_ids)
-        .values_list("status")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
-    jobs.update(dict(job_rows))
+    statuses = EnrichmentStatus.objects.filter(track_id__in=batch.track_ids).counts()
+    job_counts = jobs().filter(id__in=batch.job_ids).counts()
     settled = sum(count for name, count in statuses.items() if name not in UNSETTLED)
-    waiting = sum(jobs[name] for name in WAITING_JOBS)
+    waiting = sum(job_counts[name] for name in ACTIVE_JOB_STATUSES)
     return {
         "batch_id": batch.id,
         "created_at": batch.created_at,
         "batch_size": len(batch.track_ids),
         "statuses": statuses,
-        "jobs": jobs,
+        "jobs": job_counts,
         "settled": settled,
         "finished": waiting == 0 and settled == len(batch.track_ids),
     }

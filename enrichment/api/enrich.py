@@ -23,7 +23,7 @@ NEEDS_AUTH = OpenApiResponse(description="Authentication required.")
 
 
 class QueuedOutput(serializers.Serializer[Any]):
-    """A queued request: the track, its job, or that a job was already waiting."""
+    """A queued request: the track, its job, or that a job was already waiting or running."""
 
     track_id = serializers.UUIDField()
     job_id = serializers.IntegerField(allow_null=True)

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from enrichment.models import CircuitBreakerState
+from enrichment.models import ACTIVE_JOB_STATUSES, CircuitBreakerState, jobs
 from enrichment.sources.registry import configured_sources
 
 logger = logging.getLogger(__name__)
@@ -36,24 +36,19 @@ def database_problem() -> str | None:
 
 
 def queue_depth() -> dict[str, int]:
-    """Jobs waiting (todo) and running (doing), over every queue."""
-    counts = {"todo": 0, "doing": 0}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT status, count(*) FROM procrastinate_jobs "
-            "WHERE status IN ('todo', 'doing') GROUP BY status"
-        )
-        counts.update(dict(cursor.fetchall()))
-    return counts
+    """Enrichment jobs waiting (todo) and running (doing)."""
+    counts = jobs().enrichment().active().counts()
+    return {status: counts[status] for status in ACTIVE_JOB_STATUSES}
 
 
 def source_report() -> dict[str, dict[str, Any]]:
     """Each source: enabled, configured (or what is missing), breaker state, verdict."""
-    breakers = dict(CircuitBreakerState.objects.values_list("api", "state"))
+    problems = configured_sources()
+    breakers = CircuitBreakerState.objects.states(problems)
     enabled = set(settings.ENRICHMENT_SOURCES)
     report: dict[str, dict[str, Any]] = {}
-    for name, problem in configured_sources().items():
-        breaker = breakers.get(name, Breaker.CLOSED)
+    for name, problem in problems.items():
+        breaker = breakers[name]
         usable = problem is None and breaker == Breaker.CLOSED
         report[name] = {
             "enabled": name in enabled,

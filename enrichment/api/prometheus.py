@@ -4,7 +4,8 @@ Web and worker processes write their counters and histograms to PROMETHEUS_MULTI
 (set in settings, before prometheus_client is imported; one directory per host under
 PROMETHEUS_METRICS_DIR); a scrape merges the files of every process, dead ones included, so
 no worker count is lost. Queue depth, tracks per status and
-breaker states are read from the database at scrape time, so they are right cluster-wide.
+breaker states are read from the database at scrape time, so they are right cluster-wide
+(no process publishes a breaker gauge of its own: the shared row is the only source).
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import glob
 import logging
 import os
 from collections.abc import Iterator
-from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from prometheus_client import (
@@ -32,16 +32,11 @@ from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from enrichment import metrics
-from enrichment.models import CircuitBreakerState, EnrichmentStatus
+from enrichment.models import CircuitBreakerState, EnrichmentStatus, jobs
 from enrichment.sources.registry import APIS
-from enrichment.tasks import QUEUE
 
 logger = logging.getLogger(__name__)
 BREAKER_STATES = CircuitBreakerState.State.values
-JOB_STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
-# Per-process breaker gauges disagree once processes see different transitions; the shared
-# row is the truth, so the database family replaces the merged one.
-FROM_DATABASE = {"circuit_breaker_state"}
 
 
 def multiprocess() -> bool:
@@ -78,12 +73,6 @@ def declared_families() -> Iterator[Metric]:
             yield from value.describe()
 
 
-def _rows(sql: str) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-
-
 def queue_family() -> GaugeMetricFamily:
     """Jobs per queue and status (procrastinate_jobs)."""
     family = GaugeMetricFamily(
@@ -91,11 +80,9 @@ def queue_family() -> GaugeMetricFamily:
         "Jobs per queue and status, read from the database at scrape time",
         labels=["queue", "status"],
     )
-    sql = "SELECT queue_name, status, count(*) FROM procrastinate_jobs GROUP BY 1, 2"
-    counts = {(queue, job_status): count for queue, job_status, count in _rows(sql)}
-    for queue in sorted({QUEUE, *(queue for queue, _ in counts)}):
-        for job_status in JOB_STATUSES:
-            family.add_metric([queue, job_status], counts.get((queue, job_status), 0))
+    for queue, counts in jobs().counts_per_queue().items():
+        for job_status, count in counts.items():
+            family.add_metric([queue, job_status], count)
     return family
 
 
@@ -106,9 +93,8 @@ def status_family() -> GaugeMetricFamily:
         "Tracks per enrichment status, read from the database at scrape time",
         labels=["status"],
     )
-    counts = dict(_rows("SELECT status, count(*) FROM enrichment_status GROUP BY 1"))
-    for name in EnrichmentStatus.Status.values:
-        family.add_metric([name], counts.get(name, 0))
+    for name, count in EnrichmentStatus.objects.counts().items():
+        family.add_metric([name], count)
     return family
 
 
@@ -119,10 +105,9 @@ def breaker_family() -> GaugeMetricFamily:
         "1 for the state each API's breaker is in, 0 for the others (the shared state)",
         labels=["api", "state"],
     )
-    stored = dict(_rows("SELECT api, state FROM circuit_breaker_state"))
-    for api in sorted({*(entry.name for entry in APIS), *stored}):
+    for api, current in CircuitBreakerState.objects.states(api.name for api in APIS).items():
         for state in BREAKER_STATES:
-            family.add_metric([api, state], 1 if stored.get(api, "closed") == state else 0)
+            family.add_metric([api, state], 1 if current == state else 0)
     return family
 
 
@@ -144,10 +129,7 @@ class Exposition:
 
     def collect(self) -> Iterator[Metric]:
         """Yield each family once."""
-        families = [
-            *(f for f in process_families() if f.name not in FROM_DATABASE),
-            *database_families(),
-        ]
+        families = [*process_families(), *database_families()]
         seen = {family.name for family in families}
         yield from families
         yield from (f for f in declared_families() if f.name not in seen)

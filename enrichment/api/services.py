@@ -35,14 +35,14 @@ class BatchConflict(Exception):
 
 @dataclass(frozen=True)
 class Queued:
-    """One track and its job (None when a job for it was already waiting)."""
+    """One track and its job (None when a job for it was already waiting or running)."""
 
     track_id: uuid.UUID
     job_id: int | None
 
     @property
     def already_queued(self) -> bool:
-        """Was a job for this track already waiting, so none was added?"""
+        """Was a job for this track already waiting or running, so none was added?"""
         return self.job_id is None
 
 
@@ -67,7 +67,7 @@ def _fill_musicbrainz_id(track: Track, musicbrainz_id: uuid.UUID | None) -> None
 
 
 def enqueue(request: EnrichRequest) -> Queued:
-    """Save the track and queue a job for it (unless one is already waiting)."""
+    """Save the track and queue a job for it (unless one is already waiting or running)."""
     with transaction.atomic():
         track_id = save_track(request)
         jobs = defer_enrichment(

@@ -11,7 +11,6 @@ from typing import Any, cast
 import pybreaker
 from django.db import connection
 
-from enrichment import metrics
 from enrichment.sources.errors import (
     BreakerOpen,
     MalformedResponse,
@@ -100,18 +99,6 @@ class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
         self._write("opened_at = %s", [value])
 
 
-class MetricsListener(pybreaker.CircuitBreakerListener):
-    """Publish state changes to the circuit_breaker_state gauge."""
-
-    def state_change(
-        self,
-        cb: pybreaker.CircuitBreaker,
-        old_state: pybreaker.CircuitBreakerState | None,
-        new_state: pybreaker.CircuitBreakerState,
-    ) -> None:
-        metrics.set_breaker_state(str(cb.name), new_state.name)
-
-
 def _not_a_failure(error: BaseException) -> bool:
     # Configuration problems and refusals are ours to fix, not signs the API is down; a rate
     # limit is honoured through the shared limiter (Retry-After), not by opening the breaker;
@@ -132,7 +119,6 @@ class SharedBreaker:
             reset_timeout=RESET_TIMEOUT,
             success_threshold=SUCCESS_THRESHOLD,
             exclude=[_not_a_failure],
-            listeners=[MetricsListener()],
             state_storage=self.storage,
             name=api,
             throw_new_error_on_trip=False,

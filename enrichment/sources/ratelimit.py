@@ -3,7 +3,7 @@
 GCRA with reservations: one atomic UPDATE per call books the next free slot on the API's row
 (`theoretical_arrival`), using the database clock so hosts agree; the caller then sleeps until
 its slot. Callers are served in booking order, none is falsely rejected, and the spacing is
-exact. (lessons.md: pyrate-limiter's Postgres bucket gave false rejections under contention.)
+exact. (pyrate-limiter's Postgres bucket falsely rejected calls when processes contended.)
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
-from enrichment import metrics
 from enrichment.models import CircuitBreakerState
 from tests.api.conftest import seed_body
 from tests.factories import make_track
@@ -72,7 +71,6 @@ def test_queue_and_status_gauges_are_read_from_the_database(
 
 @pytest.mark.django_db
 def test_breaker_states_come_from_the_shared_row_not_this_process(anonymous: APIClient) -> None:
-    metrics.set_breaker_state("discogs", "closed")  # this process never saw it open
     CircuitBreakerState.objects.create(api="discogs", state="open", opened_at=timezone.now())
     text = scrape(anonymous)
     assert sample(text, "circuit_breaker_state", api="discogs", state="open") == 1

@@ -46,7 +46,6 @@ def test_serves_the_counters_the_workers_write(served: str) -> None:
 
 
 def test_leaves_breaker_states_to_the_web_which_reads_the_shared_row(served: str) -> None:
-    metrics.set_breaker_state("discogs", "open")
     assert "circuit_breaker_state" not in scrape(served)
 
 

@@ -179,5 +179,31 @@ def test_a_track_whose_job_is_running_gets_no_second_job() -> None:
         cursor.execute("UPDATE procrastinate_jobs SET status = 'doing'")
     assert tasks.bulk_defer([track.pk]) == 0
     assert not tasks.already_queued(track.pk)
-    tasks.defer_enrichment([track.pk])  # e.g. a curator's re-enrich meanwhile
+    # One slipped in beside it anyway (queued by a caller that looked just before it started).
+    tasks.enrich_track.configure(queueing_lock=tasks.queueing_lock(track.pk)).defer(
+        track_id=str(track.pk)
+    )
     assert tasks.already_queued(track.pk)  # so the running job will not retry itself
+
+
+def test_every_caller_skips_a_track_whose_job_is_running_even_to_force_a_refresh() -> None:
+    from django.db import connection
+
+    running, fresh = make_track(), make_track()
+    tasks.defer_enrichment([running.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing'")
+    jobs = tasks.defer_enrichment([running.pk, fresh.pk], priority=10, force_refresh=True)
+    assert jobs[str(running.pk)] is None
+    assert jobs[str(fresh.pk)] == queued_jobs()[0].id
+    assert [job.args["track_id"] for job in queued_jobs()] == [str(fresh.pk)]
+
+
+def test_many_tracks_are_queued_in_one_statement_each_with_its_job_id(
+    django_assert_num_queries: Any,
+) -> None:
+    tracks = [make_track() for _ in range(5)]
+    with django_assert_num_queries(4):  # look-up, savepoint, insert, release
+        jobs = tasks.defer_enrichment([t.pk for t in tracks] + [tracks[0].pk])
+    by_track = {job.args["track_id"]: job.id for job in queued_jobs()}
+    assert jobs == {str(t.pk): by_track[str(t.pk)] for t in tracks}

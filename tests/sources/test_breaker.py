@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 import responses
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
-from enrichment import metrics
+from enrichment.api.prometheus import exposition
 from enrichment.models import CircuitBreakerState
 from enrichment.sources.errors import BreakerOpen, TransientSourceError
 from tests.sources.seam import BASE, EchoSource
@@ -34,7 +35,13 @@ def cool_down() -> None:
 
 
 def gauge(state_name: str) -> float:
-    return float(metrics.CIRCUIT_BREAKER_STATE.labels(api="deezer", state=state_name)._value.get())
+    """The circuit_breaker_state sample /metrics serves for the API."""
+    labels = {"api": "deezer", "state": state_name}
+    for family in text_string_to_metric_families(exposition().decode()):
+        for sample in family.samples:
+            if sample.name == "circuit_breaker_state" and sample.labels == labels:
+                return float(sample.value)
+    return 0.0
 
 
 @responses.activate

@@ -1,6 +1,6 @@
 """manage.py run_workers: N Procrastinate worker processes, restarted if they die.
 
-A worker exits after about 30 s without its database (lessons.md); this supervisor starts it
+A Procrastinate worker exits after about 30 s without its database; this supervisor starts it
 again with backoff, so a database restart loses nothing. SIGTERM/SIGINT are passed on for a
 graceful stop (in-flight jobs finish); a worker killed outright has its job recovered by the
 periodic stalled-job recovery of the surviving workers.
