@@ -35,7 +35,7 @@ os.environ.pop("DATABASE_URL", None)
 if os.environ.get("BENCH_DATABASE_URL"):
     os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
 for _name in ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_METRICS_DIR"):
-    os.environ.pop(_name, None)  # settings put them under the bench data dir
+    os.environ.pop(_name, None)  # prepare() puts them under the bench data dir
 os.environ["DJANGO_SETTINGS_MODULE"] = "songnodes.settings"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.chdir(ROOT)
@@ -44,6 +44,9 @@ if str(ROOT) not in sys.path:
 
 import django  # noqa: E402
 
+from songnodes.bootstrap import prepare  # noqa: E402
+
+prepare()  # the data dir, secret key and metrics directory, before Django imports the apps
 django.setup()
 
 import psutil  # noqa: E402

@@ -117,7 +117,7 @@ def point_settings_at(sandbox: Sandbox) -> None:
         else:
             setattr(settings, name, value)
     for api in APIS:
-        settings.SOURCES[api]["rate_limit_raw"] = str(UNLIMITED[api])
+        settings.SOURCES[api]["rate_limit"] = float(UNLIMITED[api])
 
 
 def statement_kind(sql: str) -> str:

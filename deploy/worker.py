@@ -50,7 +50,10 @@ def main(arguments: Sequence[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "songnodes.settings")
     import django
 
-    # Settings first: they set PROMETHEUS_MULTIPROC_DIR before prometheus_client is imported.
+    from songnodes.bootstrap import prepare
+
+    # First: sets PROMETHEUS_MULTIPROC_DIR before Django's apps import prometheus_client.
+    prepare()
     django.setup()
     from django.core.management import call_command, execute_from_command_line
 

@@ -7,7 +7,6 @@ Errors stop the command: they would otherwise surface as a stack trace deep in a
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 
 from enrichment.sources.registry import APIS, PROVIDERS_BY_NAME, Credential, configured_sources
+from songnodes.env import KINDS
 
 LOG_FORMATS = ("plain", "json")
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -28,24 +28,19 @@ _PLACEHOLDER_CONTACT = re.compile(r"(?i)[@./]example\.(com|org|net)\b")
 AppConfigs = Sequence[AppConfig] | None
 
 
-def parse_rate(raw: str) -> float | None:
-    """A usable rate (requests per second) from a variable's text, or None if it is not one."""
-    try:
-        rate = float(raw)
-    except ValueError:
-        return None
-    return rate if math.isfinite(rate) and rate > 0 else None
-
-
 @register()
 def check_rate_limits(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """E001: every <SOURCE>_RATE_LIMIT that is set is a positive number."""
+    from enrichment.sources.registry import APIS
+
+    # Settings parse each rate once: an unreadable one is in INVALID_SETTINGS, and its API
+    # runs at the registry's default meanwhile.
+    invalid = getattr(settings, "INVALID_SETTINGS", {})
     problems: list[CheckMessage] = []
-    for name, config in settings.SOURCES.items():
-        raw = str(config.get("rate_limit_raw") or "")
-        if raw and parse_rate(raw) is None:
-            variable = f"{name.upper()}_RATE_LIMIT"
-            default = float(config["default_rate_limit"])
+    for api in APIS:
+        variable, default = api.rate_limit_variable, api.rate_limit
+        if variable in invalid:
+            raw = invalid[variable]
             problems.append(
                 Error(
                     f"{variable}={raw!r} is not a rate: it must be a positive number of "
@@ -262,7 +257,9 @@ def check_placeholder_contacts(app_configs: AppConfigs, **kwargs: Any) -> list[C
 @register(deploy=True)
 def check_database_is_shared(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """W005 (--deploy): a deployment uses DATABASE_URL, not the embedded Postgres."""
-    host = str(settings.DATABASES["default"].get("HOST") or "")
+    config = settings.DATABASES["default"]
+    # The embedded server's socket directory once connected, its data directory before.
+    host = str(config.get("HOST") or config.get("EMBEDDED_DATA_DIR") or "")
     data_dir = Path(settings.DATA_DIR).resolve()
     if not host.startswith("/") or not Path(host).resolve().is_relative_to(data_dir):
         return []
@@ -294,12 +291,22 @@ def check_beatport_key(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMess
 
 @register()
 def check_numeric_settings(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
-    """Numeric variables that could not be read (the default is in use meanwhile)."""
-    return [
-        Error(
-            f"{name}={value!r} is not a number; the default is being used.",
-            hint=f"Set {name} to a number (see .env.example), or remove it for the default.",
-            id="songnodes.E008",
+    """E008: variables that could not be read (the default is in use meanwhile)."""
+    from enrichment.sources.registry import APIS
+
+    rates = {api.rate_limit_variable for api in APIS}  # E001 reports those
+    kinds = getattr(settings, "SETTING_KINDS", {})
+    problems: list[CheckMessage] = []
+    for name, value in sorted(getattr(settings, "INVALID_SETTINGS", {}).items()):
+        if name in rates:
+            continue
+        expected = KINDS.get(kinds.get(name, "number"), "a number")
+        problems.append(
+            Error(
+                f"{name}={value!r} is not {expected}; the default is being used.",
+                hint=f"Set {name} to {expected} (see .env.example), or remove it for the default.",
+                obj=name,
+                id="songnodes.E008",
+            )
         )
-        for name, value in sorted(getattr(settings, "INVALID_SETTINGS", {}).items())
-    ]
+    return problems

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 logger = logging.getLogger(__name__)
+
+# The backend of the embedded server (a package, as Django loads ENGINE + ".base").
+EMBEDDED_ENGINE = "songnodes.embedded_postgres"
 
 
 def parse_database_url(url: str) -> dict[str, Any]:
@@ -52,14 +56,42 @@ def embedded_database_url(data_dir: Path) -> str:
         return str(server.get_uri())
 
 
-def database_settings(environ: os._Environ[str] | dict[str, str], data_dir: Path) -> dict[str, Any]:
-    """The 'default' database: external when DATABASE_URL is set, embedded otherwise."""
-    url = environ.get("DATABASE_URL", "").strip()
-    config = parse_database_url(url or embedded_database_url(data_dir))
-    max_age = environ.get("CONN_MAX_AGE", "").strip()
-    config["CONN_MAX_AGE"] = int(max_age) if max_age.isdigit() else 60
+def database_settings(url: str, data_dir: Path, conn_max_age: int = 60) -> dict[str, Any]:
+    """The 'default' database: external when a URL is given, else the embedded one in data_dir.
+
+    The embedded server is not started here (settings load without side effects): its
+    backend, songnodes.embedded_postgres, starts or finds it on the first connection.
+    """
+    if url:
+        config = parse_database_url(url)
+    else:
+        config = {
+            "ENGINE": EMBEDDED_ENGINE,
+            "NAME": "postgres",
+            "USER": "postgres",
+            "PASSWORD": "",
+            "HOST": "",  # the server's socket directory, filled in on the first connection
+            "PORT": "",
+            "OPTIONS": {},
+            "EMBEDDED_DATA_DIR": str(data_dir),
+        }
+    config["CONN_MAX_AGE"] = conn_max_age
     config["CONN_HEALTH_CHECKS"] = True
     return config
+
+
+_started: dict[Path, dict[str, str]] = {}
+_starting = threading.Lock()
+
+
+def embedded_location(data_dir: Path) -> dict[str, str]:
+    """HOST and PORT of the embedded server under data_dir, started once per process."""
+    # One start per process even when several threads open their first connection at once.
+    with _starting:
+        if data_dir not in _started:
+            config = parse_database_url(embedded_database_url(data_dir))
+            _started[data_dir] = {"HOST": config["HOST"], "PORT": config["PORT"]}
+        return _started[data_dir]
 
 
 def stop_embedded(data_dir: Path) -> bool:

@@ -2,71 +2,32 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 from typing import Any, cast
 
-from dotenv import load_dotenv
-
+from enrichment.sources.registry import APIS, all_credentials
+from songnodes.bootstrap import data_dir, metrics_dirs, read_secret_key, static_root
 from songnodes.database import database_settings
+from songnodes.env import Environment, process_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# Real environment variables win over .env, so CI and docker can override anything.
-load_dotenv(BASE_DIR / ".env", override=False)
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    """Read a boolean variable ("1", "true", "yes", "on" are true)."""
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    """Read a comma-separated variable."""
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
+# Importing settings changes nothing: no directory, file, server or os.environ entry is made
+# (songnodes.bootstrap.prepare() does that for the processes that run). Real environment
+# variables win over .env, so CI and docker can override anything.
+_env = Environment(process_environment(BASE_DIR))
 # Variables whose value could not be read: the default is used and a system check names them
-# (songnodes.E008), instead of a stack trace at start-up.
-INVALID_SETTINGS: dict[str, str] = {}
+# (songnodes.E008, E001 for rates), instead of a stack trace at start-up. Both fill in as the
+# variables below are read.
+INVALID_SETTINGS: dict[str, str] = _env.invalid
+# Every variable settings read, with its kind (songnodes.env.KINDS).
+SETTING_KINDS: dict[str, str] = _env.kinds
 
+DATA_DIR = data_dir(_env)
 
-def env_number(name: str, default: float, kind: type[int] | type[float] = float) -> Any:
-    """Read a numeric variable; a bad value falls back to the default and is reported."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return kind(value)
-    except ValueError:
-        INVALID_SETTINGS[name] = value
-        return default
-
-
-def env_int(name: str, default: int) -> int:
-    """Read an integer variable."""
-    return int(env_number(name, default, int))
-
-
-DATA_DIR = Path(os.environ.get("SONGNODES_DATA_DIR") or BASE_DIR / ".songnodes").resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def _development_secret_key() -> str:
-    """A per-checkout key kept in the data directory, so sessions survive restarts."""
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or _development_secret_key()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+DEBUG = _env.boolean("DEBUG", False)
+# The development key is generated into DATA_DIR by prepare(); settings only read it.
+SECRET_KEY = _env.string("SECRET_KEY") or read_secret_key(DATA_DIR)
+ALLOWED_HOSTS = _env.strings("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -114,7 +75,11 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_settings(os.environ, DATA_DIR)}
+DATABASES = {
+    "default": database_settings(
+        _env.string("DATABASE_URL"), DATA_DIR, _env.integer("CONN_MAX_AGE", 60)
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -138,13 +103,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = static_root(DATA_DIR)
 
 # REST API (enrichment/api/). Writes need a token or a session; reads (stats, tracks, batch
 # progress) too unless API_OPEN_READS; /health, /metrics and the schema are open. Throttles
 # count per user (or per IP when anonymous) in the default cache, which every process shares.
-API_OPEN_READS = env_bool("API_OPEN_READS", False)
+API_OPEN_READS = _env.boolean("API_OPEN_READS", False)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -159,12 +123,12 @@ REST_FRAMEWORK = {
         "enrichment.api.throttling.AuthenticatedClientThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("API_THROTTLE_ANON", "").strip() or "60/minute",
-        "user": os.environ.get("API_THROTTLE_USER", "").strip() or "600/minute",
+        "anon": _env.string("API_THROTTLE_ANON", "60/minute"),
+        "user": _env.string("API_THROTTLE_USER", "600/minute"),
     },
     # Trusted reverse proxies in front of the app: 0 means the client is REMOTE_ADDR and a
     # forged X-Forwarded-For cannot dodge the per-client throttle.
-    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
+    "NUM_PROXIES": _env.integer("API_NUM_PROXIES", 0),
     "EXCEPTION_HANDLER": "enrichment.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -188,71 +152,65 @@ SPECTACULAR_SETTINGS = {
     },
 }
 # CORS is closed unless origins are listed (no CORS headers at all by default).
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOWED_ORIGINS = _env.strings("CORS_ALLOWED_ORIGINS")
 
 # --- Upstream sources -------------------------------------------------------------------
-# Seed rates in requests per second; every value can be overridden by <SOURCE>_RATE_LIMIT.
-SOURCE_DEFAULTS = {
-    "spotify": {"api_url": "https://api.spotify.com/v1", "rate_limit": 3.0},
-    "musicbrainz": {"api_url": "https://musicbrainz.org/ws/2", "rate_limit": 0.9},
-    "discogs": {"api_url": "https://api.discogs.com", "rate_limit": 0.9},
-    "lastfm": {"api_url": "https://ws.audioscrobbler.com/2.0/", "rate_limit": 0.5},
-    "deezer": {"api_url": "https://api.deezer.com", "rate_limit": 5.0},
-    "reccobeats": {"api_url": "https://api.reccobeats.com/v1", "rate_limit": 2.0},
-}
-SOURCES: dict[str, dict[str, Any]] = {
-    name: {
-        "api_url": os.environ.get(f"{name.upper()}_API_URL", "").strip() or defaults["api_url"],
-        "rate_limit_raw": os.environ.get(f"{name.upper()}_RATE_LIMIT", "").strip(),
-        "default_rate_limit": defaults["rate_limit"],
+# Everything per provider comes from its registry entry (enrichment/sources/registry.py).
+
+
+def source_settings(env: Environment) -> dict[str, dict[str, Any]]:
+    """Each API's base URL and rate (requests per second): its variables, else the registry's."""
+    return {
+        api.name: {
+            "api_url": env.string(api.api_url_variable, api.api_url),
+            "rate_limit": env.rate(api.rate_limit_variable, api.rate_limit),
+            "default_rate_limit": api.rate_limit,
+        }
+        for api in APIS
     }
-    for name, defaults in SOURCE_DEFAULTS.items()
-}
-SPOTIFY_AUTH_URL = (
-    os.environ.get("SPOTIFY_AUTH_URL", "").strip() or "https://accounts.spotify.com/api/token"
-)
-SPOTIFY_CLIENT_ID = os.environ.get("SPOTIFY_CLIENT_ID", "").strip()
-SPOTIFY_CLIENT_SECRET = os.environ.get("SPOTIFY_CLIENT_SECRET", "").strip()
-MUSICBRAINZ_USER_AGENT = os.environ.get("MUSICBRAINZ_USER_AGENT", "").strip()
-DISCOGS_TOKEN = os.environ.get("DISCOGS_TOKEN", "").strip()
-LASTFM_API_KEY = os.environ.get("LASTFM_API_KEY", "").strip()
-# Accepted for compatibility with the original service; Beatport has no public API we use.
-BEATPORT_API_KEY = os.environ.get("BEATPORT_API_KEY", "").strip()
-HTTP_CACHE = os.environ.get("HTTP_CACHE", "db").strip() or "db"
+
+
+SOURCES: dict[str, dict[str, Any]] = source_settings(_env)
+# Other URLs of an API (e.g. a token endpoint), and every credential variable (the accepted
+# but unsupported ones included) as a setting of the same name.
+for _api in APIS:
+    for _variable, _default in _api.extra_urls.items():
+        globals()[_variable] = _env.string(_variable, _default)
+for _credential in all_credentials():
+    globals()[_credential.variable] = _env.string(_credential.variable)
+HTTP_CACHE = _env.string("HTTP_CACHE", "db")
 # Longest a caller waits for a rate-limit token before the call counts as a transient error.
-RATE_LIMIT_MAX_WAIT = env_number("RATE_LIMIT_MAX_WAIT", 30.0)
-HTTP_TIMEOUT = env_number("HTTP_TIMEOUT", 15.0)
+RATE_LIMIT_MAX_WAIT = _env.number("RATE_LIMIT_MAX_WAIT", 30.0)
+HTTP_TIMEOUT = _env.number("HTTP_TIMEOUT", 15.0)
 
 # The sources enrichment asks, in any order (the pipeline fixes the order).
-ENRICHMENT_SOURCES = env_list(
-    "ENRICHMENT_SOURCES", "spotify,musicbrainz,deezer,reccobeats,discogs,lastfm"
-)
+ENRICHMENT_SOURCES = _env.strings("ENRICHMENT_SOURCES", ",".join(api.name for api in APIS))
 # A claim older than this (seconds) is taken to belong to a dead worker and may be retaken.
-ENRICH_CLAIM_TIMEOUT = env_int("ENRICH_CLAIM_TIMEOUT", 900)
+ENRICH_CLAIM_TIMEOUT = _env.integer("ENRICH_CLAIM_TIMEOUT", 900)
 
 # --- Jobs ---------------------------------------------------------------------------------
 # A worker that has not sent a heartbeat for STALLED_AFTER_SECONDS is taken for dead: its
 # jobs are retried by the others (the heartbeat interval must be well below that).
-WORKER_HEARTBEAT_SECONDS = env_number("WORKER_HEARTBEAT_SECONDS", 10.0)
-STALLED_AFTER_SECONDS = env_number("STALLED_AFTER_SECONDS", 60.0)
-RECOVER_STALLED_CRON = os.environ.get("RECOVER_STALLED_CRON", "") or "* * * * *"
+WORKER_HEARTBEAT_SECONDS = _env.number("WORKER_HEARTBEAT_SECONDS", 10.0)
+STALLED_AFTER_SECONDS = _env.number("STALLED_AFTER_SECONDS", 60.0)
+RECOVER_STALLED_CRON = _env.string("RECOVER_STALLED_CRON", "* * * * *")
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": WORKER_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": STALLED_AFTER_SECONDS,
 }
-ENRICH_BATCH_SIZE = env_int("ENRICH_BATCH_SIZE", 100)
+ENRICH_BATCH_SIZE = _env.integer("ENRICH_BATCH_SIZE", 100)
 # Threads per worker process running enrichment attempts (most of their time is spent
 # waiting for a rate-limit turn, so many more than cores).
-ENRICH_THREADS = env_int("ENRICH_THREADS", 16)
-ENRICH_MAX_BATCH_REQUEST = env_int("ENRICH_MAX_BATCH_REQUEST", 1000)
+ENRICH_THREADS = _env.integer("ENRICH_THREADS", 16)
+ENRICH_MAX_BATCH_REQUEST = _env.integer("ENRICH_MAX_BATCH_REQUEST", 1000)
 
 # --- Logging ------------------------------------------------------------------------------
 # One line per event on stderr: LOG_FORMAT=plain (readable) or json (one object per line),
 # with track_id / source / job_id when known and every configured secret redacted
 # (enrichment/logging.py). Unknown values fall back to plain / INFO so that the system checks
 # can name the variable instead of logging failing to start.
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or "plain"
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
+LOG_FORMAT = _env.string("LOG_FORMAT", "plain").lower()
+LOG_LEVEL = _env.string("LOG_LEVEL", "INFO").upper()
 _log_levels = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 LOGGING = {
     "version": 1,
@@ -286,10 +244,10 @@ LOGGING = {
 
 # --- REST API ---
 # Batches are kept in the default (database) cache this long (seconds) for progress reports.
-ENRICH_BATCH_TTL = env_int("ENRICH_BATCH_TTL", 30 * 24 * 3600)
+ENRICH_BATCH_TTL = _env.integer("ENRICH_BATCH_TTL", 30 * 24 * 3600)
 # /stats and the dashboard read a snapshot of the counts that a periodic job refreshes every
 # minute; it is kept this long (seconds) and recomputed on demand when missing (0 = always).
-STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 300)
+STATS_CACHE_SECONDS = _env.integer("STATS_CACHE_SECONDS", 300)
 # The largest batch must fit: an item is at most ~8 KiB of JSON, escapes included.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, ENRICH_MAX_BATCH_REQUEST * 8192)
 # Batches and throttle windows live in the cache table: never cull them at Django's default 300.
@@ -300,17 +258,9 @@ MIDDLEWARE.insert(
     "corsheaders.middleware.CorsMiddleware",
 )
 # Prometheus multiprocess mode: each process (web, workers, commands) writes its samples to
-# files in PROMETHEUS_MULTIPROC_DIR, which prometheus_client reads once, at import: settings
-# load before any code imports it. Every host (container) gets its own directory under
-# PROMETHEUS_METRICS_DIR, since files are named by PID and containers sharing a volume reuse
-# PIDs; /metrics merges the whole tree. Emptied only by `manage.py metrics_reset` when a
-# deployment starts.
-PROMETHEUS_METRICS_DIR = Path(
-    os.environ.get("PROMETHEUS_METRICS_DIR", "").strip() or DATA_DIR / "prometheus"
-).resolve()
-_HOST = "".join(c if c.isalnum() or c in "._-" else "_" for c in os.uname().nodename)
-PROMETHEUS_MULTIPROC_DIR = Path(
-    os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip() or PROMETHEUS_METRICS_DIR / _HOST
-).resolve()
-PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)
+# files in PROMETHEUS_MULTIPROC_DIR, which prometheus_client reads once, at import:
+# songnodes.bootstrap.prepare() sets it before Django starts. Every host (container) gets its
+# own directory under PROMETHEUS_METRICS_DIR, since files are named by PID and containers
+# sharing a volume reuse PIDs; /metrics merges the whole tree. Emptied only by
+# `manage.py metrics_reset` when a deployment starts.
+PROMETHEUS_METRICS_DIR, PROMETHEUS_MULTIPROC_DIR = metrics_dirs(_env, DATA_DIR)

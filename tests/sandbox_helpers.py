@@ -26,7 +26,7 @@ def sandbox_settings(base_url: str, rate: float | None = None) -> dict[str, Any]
     lines = dict(line.split("=", 1) for line in server.env_lines(base_url))
     sources = {
         name: {**config, "api_url": lines[SOURCE_URL_VARIABLES[name]]}
-        | ({"rate_limit_raw": str(rate)} if rate else {})
+        | ({"rate_limit": float(rate)} if rate else {})
         for name, config in settings.SOURCES.items()
     }
     return {

@@ -39,7 +39,8 @@ def child_env(**extra: str) -> dict[str, str]:
 
 def start_snippet(code: str, **env: str) -> subprocess.Popen[str]:
     """Start a Python process with Django set up that runs `code`."""
-    program = "import django\ndjango.setup()\n" + textwrap.dedent(code)
+    program = "from songnodes.bootstrap import prepare\nprepare()\n"
+    program += "import django\ndjango.setup()\n" + textwrap.dedent(code)
     return subprocess.Popen(
         [sys.executable, "-c", program],
         cwd=ROOT,

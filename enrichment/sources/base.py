@@ -265,7 +265,5 @@ class Source:
 
 
 def rate_limit(source: str) -> float:
-    """Requests per second allowed for a source (settings, else the seed default)."""
-    config = settings.SOURCES[source]
-    raw = config["rate_limit_raw"]
-    return float(raw) if raw else float(config["default_rate_limit"])
+    """Requests per second allowed for a source (<SOURCE>_RATE_LIMIT, else the registry's)."""
+    return float(settings.SOURCES[source]["rate_limit"])

@@ -10,6 +10,9 @@ from django.core.checks import CheckMessage, run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+from songnodes.env import Environment
+from songnodes.settings import source_settings
+
 PLACEHOLDER_AGENT = "SongNodesEnrichment/1.0 (you@example.com)"
 REAL_AGENT = "SongNodesEnrichment/1.0 ( ops@songnodes.org )"
 
@@ -24,11 +27,10 @@ def issues(*, deploy: bool = False) -> dict[str, list[CheckMessage]]:
 
 
 def with_rate(settings: Any, source: str, raw: str) -> None:
-    """Set <SOURCE>_RATE_LIMIT as the environment would."""
-    settings.SOURCES = {
-        **settings.SOURCES,
-        source: {**settings.SOURCES[source], "rate_limit_raw": raw},
-    }
+    """Set <SOURCE>_RATE_LIMIT as the environment would (read by settings' own parser)."""
+    env = Environment({f"{source.upper()}_RATE_LIMIT": raw})
+    settings.SOURCES = {**settings.SOURCES, source: source_settings(env)[source]}
+    settings.INVALID_SETTINGS = {**settings.INVALID_SETTINGS, **env.invalid}
 
 
 @pytest.fixture

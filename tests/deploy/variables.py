@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CODE = [ROOT / "manage.py", *ROOT.glob("songnodes/*.py"), *ROOT.glob("enrichment/**/*.py")]
 CODE += list(ROOT.glob("deploy/*.py"))
 _READ = re.compile(
-    r"""(?:environ(?:\.get)?\(\s*|environ\[\s*|env_(?:bool|list|int)\(\s*|getenv\(\s*)"""
+    r"""(?:environ(?:\.get)?\(\s*|environ\[\s*|env\.(?:string|boolean|integer|number|rate"""
+    r"""|strings|path)\(\s*|getenv\(\s*)"""
     r"""f?["']([A-Za-z0-9_{}.()]+)["']"""
 )
 _COMPOSE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?+][^}]*)?\}")
@@ -21,7 +22,8 @@ INTERNAL = {"DJANGO_SETTINGS_MODULE"}
 
 def code_variables() -> set[str]:
     """Every variable the project's code reads (per-source patterns expanded)."""
-    names: set[str] = set()
+    # Settings record every variable they read (those made from the registry included).
+    names: set[str] = set(settings.SETTING_KINDS)
     for path in CODE:
         for raw in _READ.findall(path.read_text()):
             if "{name.upper()}" in raw:

@@ -15,7 +15,7 @@ from enrichment.sources import breaker, cache
 def fast_sources_and_fresh_state(settings: Any) -> Iterator[None]:
     """Every source at 1000 requests/s, and no cache/breaker objects carried between tests."""
     settings.SOURCES = {
-        name: {**config, "rate_limit_raw": "1000"} for name, config in settings.SOURCES.items()
+        name: {**config, "rate_limit": 1000.0} for name, config in settings.SOURCES.items()
     }
     cache.reset_caches()
     breaker._breakers.clear()

@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from enrichment import coverage, tasks
 from enrichment.models import EnrichmentStatus
+from enrichment.sources.registry import APIS
 from sandbox import server
 
 ROOT = Path(settings.BASE_DIR)
@@ -82,8 +83,8 @@ class Command(BaseCommand):
         _wait_until_up(f"{url}/_sandbox/health", children[-1])
         env = dict(line.split("=", 1) for line in server.env_lines(url))
         # Our client-side limits: the seed rates, scaled like the sandbox's.
-        for name, config in settings.SOURCE_DEFAULTS.items():
-            env[f"{name.upper()}_RATE_LIMIT"] = str(config["rate_limit"] * scale)
+        for api in APIS:
+            env[api.rate_limit_variable] = str(api.rate_limit * scale)
         self.stdout.write(f"sandbox on {url}, rate limits x{scale:g}")
         return env
 
