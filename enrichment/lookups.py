@@ -13,12 +13,13 @@ from typing import Any
 from enrichment.logging import log_context
 from enrichment.matching import MatchDecision, Query, decide, score_candidate, worth_reviewing
 from enrichment.merge import Found
+from enrichment.models import SourceOutcome
 from enrichment.sources.base import Source
 from enrichment.sources.errors import SourceError
 from enrichment.sources.registry import SOURCES
 
 # Outcomes that settle a provider for this track (the re-run does not ask it again).
-SETTLED = frozenset({"data", "not_found", "skipped", "unavailable"})
+SETTLED = SourceOutcome.settled()
 # A Last.fm answer to an artist/title query must look like our track to be believed.
 LASTFM_MIN_SCORE = 0.75
 
@@ -33,7 +34,7 @@ class Outcome:
 
     @property
     def transient(self) -> bool:
-        return self.outcome in {"transient", "rate_limited", "breaker_open"}
+        return self.outcome in SourceOutcome.transient()
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 from enrichment.camelot import harmonic_key
 from enrichment.models import UNIT_FEATURES
+from enrichment.track_metadata import Provenance, derived_from, provenance_entry
 
 # Providers are the sources plus "spotify_features" (Spotify's audio-features endpoint, ranked
 # apart from its track lookup). Earlier in a tuple = preferred.
@@ -63,7 +64,7 @@ class MergeResult:
     """The column changes to write and the provenance entries that explain them."""
 
     changes: dict[str, Any] = field(default_factory=dict)
-    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
     kept: dict[str, str] = field(default_factory=dict)  # field -> why a new value was refused
 
 
@@ -88,11 +89,9 @@ def merge(
             value = winner.values.get(column)
             if current.get(column) != value:
                 result.changes[column] = value
-            result.provenance[column] = {
-                "source": winner.provider,
-                "fetched_at": fetched_at.isoformat(),
-                "confidence": round(winner.confidence, 3),
-            }
+            result.provenance[column] = provenance_entry(
+                winner.provider, fetched_at, winner.confidence
+            )
     _derive_key(current, locked, result)
     return result
 
@@ -136,4 +135,4 @@ def _derive_key(current: Mapping[str, Any], locked: set[str], result: MergeResul
             continue
         if current.get(column) != value:
             result.changes[column] = value
-        result.provenance[column] = {**result.provenance["key_pitch_class"], "derived": True}
+        result.provenance[column] = derived_from(result.provenance["key_pitch_class"])

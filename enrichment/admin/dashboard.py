@@ -13,8 +13,13 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from enrichment import coverage
 from enrichment.admin.filters import PRESENCE_FIELDS, PROVIDERS
-from enrichment.lookups import SETTLED
-from enrichment.models import MAX_RETRIES, ApiCache, CircuitBreakerState, EnrichmentStatus
+from enrichment.models import (
+    MAX_RETRIES,
+    ApiCache,
+    CircuitBreakerState,
+    EnrichmentStatus,
+    SourceOutcome,
+)
 from enrichment.sources.registry import configured_sources
 from enrichment.tasks import QUEUE
 
@@ -64,7 +69,8 @@ class SourceHealth:
 
     @property
     def errors(self) -> int:
-        return sum(n for name, n in self.outcomes.items() if name not in SETTLED | {"review"})
+        expected = SourceOutcome.settled() | {SourceOutcome.REVIEW}
+        return sum(n for name, n in self.outcomes.items() if name not in expected)
 
     @property
     def error_rate(self) -> float:
