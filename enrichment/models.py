@@ -338,7 +338,7 @@ class SourceOutcome(models.TextChoices):
     RATE_LIMITED = "rate_limited", "rate limited"
     BREAKER_OPEN = "breaker_open", "circuit breaker open"
     ERROR = "error"
-    CONFIG_ERROR = "config_error", "credentials rejected"
+    CONFIG_ERROR = "config_error", "misconfigured"
     UNCONFIGURED = "unconfigured", "no credentials"
     MALFORMED = "malformed", "unreadable answer"
 

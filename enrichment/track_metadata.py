@@ -73,7 +73,12 @@ class TrackMetadata(TypedDict, total=False):
 
 
 def document(track: Track) -> TrackMetadata:
-    """The track's metadata, typed (a missing or unreadable document reads as empty)."""
+    """The track's metadata, typed, for reading (a missing or unreadable one reads as empty)."""
+    return cast(TrackMetadata, track.metadata) if isinstance(track.metadata, dict) else {}
+
+
+def _writable(track: Track) -> TrackMetadata:
+    """The track's metadata, typed, for changing in place (started afresh if unreadable)."""
     if not isinstance(track.metadata, dict):
         track.metadata = {}
     return cast(TrackMetadata, track.metadata)
@@ -155,28 +160,28 @@ def derived_from(entry: Provenance) -> Provenance:
 
 def record_provenance(track: Track, field: str, entry: Provenance) -> None:
     """Note where the field's (new) value came from."""
-    document(track).setdefault("provenance", {})[field] = entry
+    _writable(track).setdefault("provenance", {})[field] = entry
 
 
 def add_sources(track: Track, providers: Iterable[str]) -> None:
     """Count these providers among those that supplied data."""
-    metadata = document(track)
+    metadata = _writable(track)
     metadata["enrichment_sources"] = sorted(set(sources(track)) | set(providers))
 
 
 def set_tags(track: Track, new_tags: Sequence[str]) -> None:
     """Replace Last.fm's tags."""
-    document(track)["lastfm_tags"] = list(new_tags)
+    _writable(track)["lastfm_tags"] = list(new_tags)
 
 
 def set_review(track: Track, provider: str, decision: Mapping[str, Any]) -> None:
     """Keep a provider's candidates for a curator (MatchDecision.to_dict())."""
-    document(track).setdefault("review", {})[provider] = dict(decision)
+    _writable(track).setdefault("review", {})[provider] = dict(decision)
 
 
 def clear_review(track: Track, provider: str) -> None:
     """Drop a provider's review; with the last one goes the key (the "needs review" flag)."""
-    metadata = document(track)
+    metadata = _writable(track)
     metadata.get("review", {}).pop(provider, None)
     if not metadata.get("review"):
         metadata.pop("review", None)
@@ -195,7 +200,7 @@ def record_decision(
 
     Rejected identifiers are remembered, so later attempts never offer them again.
     """
-    metadata = document(track)
+    metadata = _writable(track)
     clear_review(track, provider)
     when = at.isoformat()
     decision: Decision
@@ -212,17 +217,17 @@ def record_decision(
 def set_kept(track: Track, refusals: Mapping[str, str]) -> None:
     """Note why an attempt kept old values (an attempt that refused nothing leaves the last)."""
     if refusals:
-        document(track)["kept"] = dict(refusals)
+        _writable(track)["kept"] = dict(refusals)
 
 
 def mark_duplicate(track: Track, isrc: str, holder_id: uuid.UUID | str) -> None:
     """Note that a provider's ISRC for this track belongs to another track."""
-    document(track)["duplicate_of"] = {"isrc": isrc, "track_id": str(holder_id)}
+    _writable(track)["duplicate_of"] = {"isrc": isrc, "track_id": str(holder_id)}
 
 
 def mark_enriched(track: Track, at: datetime) -> None:
     """Note when an attempt last merged into the track."""
-    document(track)["enriched_at"] = at.isoformat()
+    _writable(track)["enriched_at"] = at.isoformat()
 
 
 # --- queries over the document ------------------------------------------------------------
