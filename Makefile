@@ -31,7 +31,7 @@ lint: $(INSTALLED)  ## ruff (lint + format check), mypy, and mypy --strict on th
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	$(BIN)/mypy --strict --follow-imports=silent $(STRICT)
+	$(BIN)/mypy --strict $(STRICT)
 
 format: $(INSTALLED)  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .

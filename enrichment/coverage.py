@@ -13,17 +13,18 @@ from django.db import connection
 from django.utils import timezone
 
 from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track, jobs
+from enrichment.track_metadata import REVIEW_KEY, TAGS_KEY
 
 STATS_KEY = "enrichment:stats"
 # Keys of Track.metadata that count as data of their own.
-METADATA_KEYS = ("lastfm_tags", "review")
+METADATA_KEYS = (TAGS_KEY, REVIEW_KEY)
 # Columns reported (the derived pitch class / mode / precision are implied by key and date).
 COLUMNS = tuple(
     name
     for name in ENRICHED_FIELDS
     if name not in {"key_pitch_class", "key_mode", "release_date_precision"}
 )
-COVERED = (*COLUMNS, "lastfm_tags")
+COVERED = (*COLUMNS, TAGS_KEY)
 
 
 @functools.cache
@@ -41,7 +42,7 @@ def track_counts_sql() -> str:
         value = quote(name) if nullable else f"NULLIF({quote(name)}, '')"
         counts.append(f"COUNT({value}) AS with_{name}")
     counts.append(f"COUNT({quote('energy')}) AS with_audio_features")
-    for alias, key in (("with_lastfm_tags", "lastfm_tags"), ("awaiting_review", "review")):
+    for alias, key in (("with_lastfm_tags", TAGS_KEY), ("awaiting_review", REVIEW_KEY)):
         counts.append(f"(SELECT COUNT(*) FROM {table} WHERE metadata ? '{key}') AS {alias}")
     return f"SELECT {', '.join(counts)} FROM {table}"
 

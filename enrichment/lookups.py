@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 from enrichment.logging import log_context
 from enrichment.matching import MatchDecision, Query, decide, worth_reviewing
 from enrichment.merge import Found
+from enrichment.models import SourceOutcome
 from enrichment.sources import registry
 from enrichment.sources.errors import SourceError
 from enrichment.sources.protocols import (
@@ -26,7 +27,7 @@ from enrichment.sources.protocols import (
 from enrichment.sources.registry import SOURCES, Provider
 
 # Outcomes that settle a provider for this track (the re-run does not ask it again).
-SETTLED = frozenset({"data", "not_found", "skipped", "unavailable"})
+SETTLED = SourceOutcome.settled()
 
 A = TypeVar("A", bound=Adapter)
 R = TypeVar("R", bound=SearchResult)
@@ -42,7 +43,7 @@ class Outcome:
 
     @property
     def transient(self) -> bool:
-        return self.outcome in {"transient", "rate_limited", "breaker_open"}
+        return self.outcome in SourceOutcome.transient()
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 from enrichment.camelot import harmonic_key
 from enrichment.sources import registry
+from enrichment.track_metadata import Provenance, derived_from, provenance_entry
 
 # Field -> the providers that may supply it, most trusted first (each entry's `supplies`).
 PRECEDENCE: dict[str, tuple[str, ...]] = registry.precedence()
@@ -39,7 +40,7 @@ class MergeResult:
     """The column changes to write and the provenance entries that explain them."""
 
     changes: dict[str, Any] = field(default_factory=dict)
-    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
     kept: dict[str, str] = field(default_factory=dict)  # field -> why a new value was refused
 
 
@@ -64,11 +65,9 @@ def merge(
             value = winner.values.get(column)
             if current.get(column) != value:
                 result.changes[column] = value
-            result.provenance[column] = {
-                "source": winner.provider,
-                "fetched_at": fetched_at.isoformat(),
-                "confidence": round(winner.confidence, 3),
-            }
+            result.provenance[column] = provenance_entry(
+                winner.provider, fetched_at, winner.confidence
+            )
     _derive_key(current, locked, result)
     return result
 
@@ -112,4 +111,4 @@ def _derive_key(current: Mapping[str, Any], locked: set[str], result: MergeResul
             continue
         if current.get(column) != value:
             result.changes[column] = value
-        result.provenance[column] = {**result.provenance["key_pitch_class"], "derived": True}
+        result.provenance[column] = derived_from(result.provenance["key_pitch_class"])

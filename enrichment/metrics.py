@@ -10,9 +10,16 @@ from __future__ import annotations
 import atexit
 import glob
 import os
+from collections.abc import Callable, Iterable
 
 from prometheus_client import Counter, Histogram, multiprocess
 from prometheus_client.mmap_dict import MmapedDict
+
+# prometheus_client leaves these two untyped: their types, given once.
+_mark_process_dead: Callable[[int, str], None] = multiprocess.mark_process_dead
+_read_samples: Callable[[str], Iterable[tuple[str, float, float, int]]] = (
+    MmapedDict.read_all_values_from_file
+)
 
 ENRICHMENT_TASKS = Counter(
     "enrichment_tasks_total", "Enrichment work per source and outcome", ["source", "status"]
@@ -48,7 +55,7 @@ def _forget_this_process() -> None:
     if not directory or not os.path.isdir(directory):
         return
     pid = os.getpid()
-    multiprocess.mark_process_dead(pid, directory)
+    _mark_process_dead(pid, directory)
     for path in glob.glob(os.path.join(directory, f"*_{pid}.db")):
         kind = os.path.basename(path).split("_", 1)[0]
         if kind in {"counter", "histogram"} and _only_zeros(path):
@@ -57,7 +64,7 @@ def _forget_this_process() -> None:
 
 def _only_zeros(path: str) -> bool:
     try:
-        samples = MmapedDict.read_all_values_from_file(path)
+        samples = _read_samples(path)
         return all(value == 0 for _, value, _, _ in samples)
     except (OSError, ValueError):
         return False

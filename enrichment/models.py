@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple, Self, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -122,8 +122,8 @@ class Track(models.Model):
     lastfm_playcount = models.PositiveBigIntegerField(null=True, blank=True)
     lastfm_listeners = models.PositiveBigIntegerField(null=True, blank=True)
 
-    # enrichment_sources, lastfm_tags, enriched_at, provenance{field: {source, fetched_at,
-    # confidence}}, review{candidates, reason} — see pipeline.py for the exact shape.
+    # Provenance, reviews, curator decisions, sources used, tags: typed, read and written
+    # only through enrichment/track_metadata.py.
     metadata = models.JSONField(default=dict, blank=True)
     locked_fields = ArrayField(
         models.CharField(max_length=64),
@@ -319,7 +319,7 @@ class EnrichmentStatus(models.Model):
     last_attempt = models.DateTimeField(null=True, blank=True)
     retry_count = models.PositiveSmallIntegerField(default=0)
     error_message = models.TextField(blank=True, default="")
-    # {source: {"outcome": data|not_found|transient|error|unconfigured, "at": iso, "detail": ""}}
+    # {provider: OutcomeRecord}: each provider's latest SourceOutcome, with its detail and time.
     source_outcomes = models.JSONField(default=dict, blank=True)
     claimed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a worker took the track (in_progress since)."
@@ -361,6 +361,65 @@ class EnrichmentStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track_id}: {self.status}"
+
+
+class SourceOutcome(models.TextChoices):
+    """How one provider answered for one track (the vocabulary of `source_outcomes`)."""
+
+    DATA = "data"
+    NOT_FOUND = "not_found", "not found"
+    SKIPPED = "skipped"
+    UNAVAILABLE = "unavailable", "not offered to us"
+    REVIEW = "review", "awaiting review"
+    TRANSIENT = "transient"
+    RATE_LIMITED = "rate_limited", "rate limited"
+    BREAKER_OPEN = "breaker_open", "circuit breaker open"
+    ERROR = "error"
+    CONFIG_ERROR = "config_error", "misconfigured"
+    UNCONFIGURED = "unconfigured", "no credentials"
+    MALFORMED = "malformed", "unreadable answer"
+
+    @classmethod
+    def settled(cls) -> frozenset[str]:
+        """Outcomes that settle a provider for a track: the next ordinary run does not ask it."""
+        return _SETTLED
+
+    @classmethod
+    def transient(cls) -> frozenset[str]:
+        """Outcomes a later retry may change (the queue retries the attempt)."""
+        return _TRANSIENT
+
+
+_SETTLED = frozenset(
+    outcome.value
+    for outcome in (
+        SourceOutcome.DATA,
+        SourceOutcome.NOT_FOUND,
+        SourceOutcome.SKIPPED,
+        SourceOutcome.UNAVAILABLE,
+    )
+)
+_TRANSIENT = frozenset(
+    outcome.value
+    for outcome in (
+        SourceOutcome.TRANSIENT,
+        SourceOutcome.RATE_LIMITED,
+        SourceOutcome.BREAKER_OPEN,
+    )
+)
+
+
+class OutcomeRecord(TypedDict):
+    """One provider's entry in `EnrichmentStatus.source_outcomes`."""
+
+    outcome: str  # a SourceOutcome value
+    detail: str
+    at: str  # ISO 8601
+
+
+def outcome_record(outcome: str, detail: str, at: datetime.datetime) -> OutcomeRecord:
+    """The one shape of a provider's outcome entry (details cut to 500 characters)."""
+    return {"outcome": str(outcome), "detail": detail[:500], "at": at.isoformat()}
 
 
 class ApiCache(models.Model):
@@ -474,11 +533,12 @@ class JobQuerySet(models.QuerySet[ProcrastinateJob]):
 
     def held_locks(self, locks: Iterable[str]) -> set[str]:
         """Which of these queueing locks an active (waiting or running) job holds."""
-        return set(
+        held = (
             self.active()
             .filter(queueing_lock__in=list(locks))
             .values_list("queueing_lock", flat=True)
         )
+        return {lock for lock in held if lock is not None}
 
 
 def jobs() -> JobQuerySet:

@@ -20,12 +20,20 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from enrichment import metrics
+from enrichment import metrics, track_metadata
 from enrichment.logging import log_context
-from enrichment.lookups import SETTLED, Attempt, run_all
+from enrichment.lookups import Attempt, run_all
 from enrichment.matching import Query
-from enrichment.merge import PROVIDERS, merge
-from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track, claim_cutoff
+from enrichment.merge import PROVIDERS, MergeResult, merge
+from enrichment.models import (
+    ENRICHED_FIELDS,
+    EnrichmentStatus,
+    OutcomeRecord,
+    SourceOutcome,
+    Track,
+    claim_cutoff,
+    outcome_record,
+)
 from enrichment.sources import registry
 
 logger = logging.getLogger(__name__)
@@ -100,16 +108,15 @@ def _enrich(track_id: uuid.UUID | str, force_refresh: bool) -> EnrichmentResult:
 
 
 def _attempt_for(track: Track, force_refresh: bool) -> Attempt:
-    previous = {} if force_refresh else track.enrichment_status.source_outcomes
-    settled = {name for name, seen in previous.items() if seen.get("outcome") in SETTLED}
-    provenance = track.metadata.get("provenance", {})
+    previous: dict[str, Any] = {} if force_refresh else track.enrichment_status.source_outcomes
+    settled = {name for name, seen in previous.items() if _settled(seen)}
 
     def known(field: str) -> str | None:
         # Identify with what came from outside (import, curator) or from providers not asked
         # again; a provider re-asked re-learns its own ids, so the attempt replays the same
         # requests as before and a warm cache answers all of them.
         value = getattr(track, field)
-        origin = provenance.get(field, {}).get("source")
+        origin = track_metadata.origin(track, field)
         usable = origin is None or origin not in PROVIDERS or origin in settled
         return str(value) if value and usable else None
 
@@ -119,7 +126,7 @@ def _attempt_for(track: Track, force_refresh: bool) -> Attempt:
         isrc=known("isrc"),
         musicbrainz_id=known("musicbrainz_id"),
         deezer_id=known("deezer_id"),
-        rejected=track.metadata.get("rejected", {}),
+        rejected=track_metadata.rejected(track),
         enabled=enabled_providers(),
         skip=settled,
         force_refresh=force_refresh,
@@ -142,37 +149,36 @@ def persist(track_id: uuid.UUID, attempt: Attempt) -> EnrichmentResult:
 
 def _apply(track: Track, attempt: Attempt, now: datetime) -> list[str]:
     """Merge found values into the track and save; the names of the columns that changed."""
-    metadata: dict[str, Any] = dict(track.metadata or {})
     current = {name: getattr(track, name) for name in ENRICHED_FIELDS}
-    merged = merge(
-        current, metadata.get("provenance", {}), set(track.locked_fields), attempt.found, now
+    merged: MergeResult = merge(
+        current, track_metadata.provenance(track), set(track.locked_fields), attempt.found, now
     )
-    changes = _without_duplicate_isrc(track, merged.changes, metadata)
+    changes = _without_duplicate_isrc(track, merged.changes)
     for name, value in changes.items():
         setattr(track, name, value)
-    metadata["provenance"] = {**metadata.get("provenance", {}), **merged.provenance}
-    sources = set(metadata.get("enrichment_sources", [])) | set(attempt.found)
-    metadata["enrichment_sources"] = sorted(sources)
-    if attempt.tags:
-        metadata["lastfm_tags"] = attempt.tags
-    metadata["review"] = {**metadata.get("review", {}), **attempt.reviews}
-    for provider, outcome in attempt.outcomes.items():
-        if outcome.outcome != "review":
-            metadata["review"].pop(provider, None)  # settled now: nothing left to review
-    if not metadata["review"]:
-        metadata.pop("review")
-    if merged.kept:
-        metadata["kept"] = merged.kept
-    metadata["enriched_at"] = now.isoformat()
-    track.metadata = metadata
+    _note_attempt(track, attempt, merged, now)
     track.full_clean(exclude=["id"], validate_unique=False, validate_constraints=False)
     track.save()
     return sorted(changes)
 
 
-def _without_duplicate_isrc(
-    track: Track, changes: dict[str, Any], metadata: dict[str, Any]
-) -> dict[str, Any]:
+def _note_attempt(track: Track, attempt: Attempt, merged: MergeResult, now: datetime) -> None:
+    """Record in the track's metadata what this attempt learnt: provenance, sources, reviews."""
+    for name, entry in merged.provenance.items():
+        track_metadata.record_provenance(track, name, entry)
+    track_metadata.add_sources(track, attempt.found)
+    if attempt.tags:
+        track_metadata.set_tags(track, attempt.tags)
+    for provider, decision in attempt.reviews.items():
+        track_metadata.set_review(track, provider, decision)
+    for provider, outcome in attempt.outcomes.items():
+        if outcome.outcome != SourceOutcome.REVIEW:
+            track_metadata.clear_review(track, provider)  # settled now: nothing left to review
+    track_metadata.set_kept(track, merged.kept)
+    track_metadata.mark_enriched(track, now)
+
+
+def _without_duplicate_isrc(track: Track, changes: dict[str, Any]) -> dict[str, Any]:
     """Do not write an ISRC another track already holds: note the duplicate instead."""
     isrc = changes.get("isrc")
     if not isrc:
@@ -181,32 +187,33 @@ def _without_duplicate_isrc(
     holder = other.first()
     if holder is None:
         return changes
-    metadata["duplicate_of"] = {"isrc": isrc, "track_id": str(holder)}
+    track_metadata.mark_duplicate(track, isrc, holder)
     return {name: value for name, value in changes.items() if name != "isrc"}
 
 
 def _outcomes_json(
     previous: dict[str, Any], attempt: Attempt, now: datetime
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, OutcomeRecord]:
     """Per-provider outcomes: this attempt's, plus earlier settled ones it did not re-ask."""
     outcomes = {name: seen for name, seen in previous.items() if name in attempt.skip}
     for provider, outcome in attempt.outcomes.items():
-        outcomes[provider] = {
-            "outcome": outcome.outcome,
-            "detail": outcome.detail[:500],
-            "at": now.isoformat(),
-        }
+        outcomes[provider] = outcome_record(outcome.outcome, outcome.detail, now)
     return outcomes
 
 
-def _judge(track: Track, attempt: Attempt, outcomes: dict[str, dict[str, Any]]) -> EnrichmentResult:
+def _settled(seen: Any) -> bool:
+    """Did this recorded outcome settle its provider?"""
+    return isinstance(seen, dict) and seen.get("outcome") in SourceOutcome.settled()
+
+
+def _judge(track: Track, attempt: Attempt, outcomes: dict[str, OutcomeRecord]) -> EnrichmentResult:
     """Status, sources used and errors of this attempt."""
     unsettled = {
-        provider: outcomes.get(provider, {"outcome": "not asked", "detail": ""})
+        provider: outcomes.get(provider)
         for provider in attempt.enabled
-        if outcomes.get(provider, {}).get("outcome") not in SETTLED
+        if not _settled(outcomes.get(provider))
     }
-    has_data = bool(track.metadata.get("enrichment_sources"))
+    has_data = bool(track_metadata.sources(track))
     if not has_data:
         status = Status.FAILED
     elif unsettled:
@@ -218,15 +225,22 @@ def _judge(track: Track, attempt: Attempt, outcomes: dict[str, dict[str, Any]]) 
         track_id=str(track.pk),
         status=status,
         sources_used=sorted(attempt.found),
-        errors={p: f"{o['outcome']}: {o.get('detail', '')}".strip() for p, o in unsettled.items()},
+        errors={provider: _error(seen) for provider, seen in unsettled.items()},
         retry_after=max(hints) if hints else None,
     )
+
+
+def _error(seen: OutcomeRecord | None) -> str:
+    """An unsettled provider's outcome as an error line ("not asked" when it has none)."""
+    if seen is None:
+        return "not asked:"
+    return f"{seen['outcome']}: {seen.get('detail', '')}".strip()
 
 
 def _write_status(
     status: EnrichmentStatus,
     result: EnrichmentResult,
-    outcomes: dict[str, dict[str, Any]],
+    outcomes: dict[str, OutcomeRecord],
     now: datetime,
 ) -> None:
     status.status = result.status

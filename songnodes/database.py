@@ -42,13 +42,13 @@ def embedded_database_url(data_dir: Path) -> str:
     # Imported lazily: a deployment with DATABASE_URL never needs pgserver at all.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
-        import pgserver
+        from pgserver.postgres_server import get_server
 
         pgdata = data_dir / "pgdata"
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         # cleanup_mode=None: the server outlives this process, so manage.py, the workers and
         # the tests all share one running instance (started once, reused by the next caller).
-        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        server = get_server(pgdata, cleanup_mode=None)
         # get_server returns this process's handle as is: start the server again if it was
         # stopped since (another command, or a restart drill), under pgserver's own lock.
         with server._lock:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
-from enrichment.models import EnrichmentStatus, Track
+from enrichment.models import EnrichmentStatus, SourceOutcome, Track, outcome_record
+from enrichment.sources.errors import SourceError
 from tests.factories import make_track
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +120,25 @@ def test_a_track_has_at_most_one_status_row() -> None:
     track = make_track()
     with pytest.raises(IntegrityError), transaction.atomic():
         EnrichmentStatus.objects.create(track=track)
+
+
+def test_settled_outcomes_are_the_ones_that_need_nothing_more() -> None:
+    assert SourceOutcome.settled() == {"data", "not_found", "skipped", "unavailable"}
+    assert SourceOutcome.transient() == {"transient", "rate_limited", "breaker_open"}
+    assert not SourceOutcome.settled() & SourceOutcome.transient()
+    assert SourceOutcome.REVIEW not in SourceOutcome.settled()
+
+
+def test_every_source_error_reports_an_outcome_of_the_vocabulary() -> None:
+    def family(error: type[SourceError]) -> list[type[SourceError]]:
+        return [error, *(kin for child in error.__subclasses__() for kin in family(child))]
+
+    for error in family(SourceError):
+        assert error.outcome in SourceOutcome.values, error
+        assert (error.outcome in SourceOutcome.transient()) == error.transient, error
+
+
+def test_an_outcome_record_keeps_its_detail_short() -> None:
+    at = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.UTC)
+    record = outcome_record(SourceOutcome.NOT_FOUND, "x" * 600, at)
+    assert record == {"outcome": "not_found", "detail": "x" * 500, "at": at.isoformat()}

@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from enrichment import coverage
 from enrichment.admin.filters import PRESENCE_FIELDS
-from enrichment.lookups import SETTLED
-from enrichment.models import ApiCache, CircuitBreakerState, EnrichmentStatus, jobs
+from enrichment.models import ApiCache, CircuitBreakerState, EnrichmentStatus, SourceOutcome, jobs
 from enrichment.sources.registry import PROVIDERS, configured_sources
 
 Status = EnrichmentStatus.Status
@@ -61,7 +60,8 @@ class SourceHealth:
 
     @property
     def errors(self) -> int:
-        return sum(n for name, n in self.outcomes.items() if name not in SETTLED | {"review"})
+        expected = SourceOutcome.settled() | {SourceOutcome.REVIEW}
+        return sum(n for name, n in self.outcomes.items() if name not in expected)
 
     @property
     def error_rate(self) -> float:

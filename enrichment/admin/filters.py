@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from enrichment.lookups import SETTLED
-from enrichment.models import MAX_RETRIES, EnrichmentStatus
+from enrichment import track_metadata
+from enrichment.models import MAX_RETRIES, EnrichmentStatus, SourceOutcome
 from enrichment.sources import registry
 
 Status = EnrichmentStatus.Status
@@ -75,27 +75,26 @@ class NeedsReviewFilter(ChoiceFilter):
     title = "needs review"
     parameter_name = "review"
     options = {
-        "yes": ("any provider", Q(metadata__has_key="review")),
-        **{name: (name, Q(metadata__review__has_key=name)) for name in IDENTIFYING},
-        "no": ("no", ~Q(metadata__has_key="review")),
+        "yes": ("any provider", track_metadata.awaiting_review()),
+        **{name: (name, track_metadata.awaiting_review(name)) for name in IDENTIFYING},
+        "no": ("no", ~track_metadata.awaiting_review()),
     }
 
 
 class SourceUsedFilter(ChoiceFilter):
     title = "data from"
     parameter_name = "source"
-    options = {
-        name: (name, Q(metadata__contains={"enrichment_sources": [name]})) for name in PROVIDERS
-    }
+    options = {name: (name, track_metadata.with_data_from(name)) for name in PROVIDERS}
 
 
 def trouble_options(prefix: str = "enrichment_status__") -> dict[str, tuple[str, Q]]:
     """Per provider: asked, but not settled (failed, unconfigured, or awaiting review)."""
+    settled = sorted(SourceOutcome.settled())
     return {
         name: (
             name,
             Q(**{f"{prefix}source_outcomes__has_key": name})
-            & ~Q(**{f"{prefix}source_outcomes__{name}__outcome__in": sorted(SETTLED)}),
+            & ~Q(**{f"{prefix}source_outcomes__{name}__outcome__in": settled}),
         )
         for name in PROVIDERS
     }

@@ -1,9 +1,9 @@
-"""Curator decisions on uncertain matches the pipeline kept in `metadata["review"]`.
+"""Curator decisions on uncertain matches the pipeline kept in the track's metadata for review.
 
 Accepting writes the candidate's identifiers (provenance source "curator-review", locked so no
 later match can replace them); rejecting records the refused identifiers. Either way the
-provider's review entry goes, the decision is noted in `metadata["reviewed"]`, and the track is
-queued so its status is recomputed.
+provider's review entry goes, the decision is noted (`track_metadata.record_decision`), and the
+track is queued so its status is recomputed.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from enrichment import track_metadata
 from enrichment.admin.curation import QueueReport, queue_enrichment
 from enrichment.admin.links import PROVIDER_FIELDS
 from enrichment.matching import Candidate, MatchDecision, ScoredCandidate
-from enrichment.models import ISRC_REGEX, EnrichmentStatus, Track
+from enrichment.models import ISRC_REGEX, EnrichmentStatus, SourceOutcome, Track, outcome_record
+from enrichment.track_metadata import Provenance
 
-REVIEW_SOURCE = "curator-review"
+REVIEW_SOURCE = track_metadata.CURATOR_REVIEW
 
 
 class ReviewGone(Exception):
@@ -56,9 +58,8 @@ class Outcome:
 
 def pending_reviews(track: Track) -> list[ProviderReview]:
     """The track's readable review entries, by provider name."""
-    reviews: dict[str, Any] = (track.metadata or {}).get("review") or {}
     found = []
-    for provider, data in sorted(reviews.items()):
+    for provider, data in sorted(track_metadata.reviews(track).items()):
         try:
             found.append(ProviderReview(provider, MatchDecision.from_dict(data)))
         except (KeyError, TypeError, ValueError):
@@ -76,7 +77,9 @@ def accept_candidate(track_id: uuid.UUID, provider: str, identifier: str, curato
         for name, value in identifier_values(provider, chosen.candidate).items():
             _write(track, name, value, outcome, _provenance(provider, chosen, curator, now))
         track.locked_fields = sorted(set(track.locked_fields) | set(outcome.written))
-        _close(track, provider, {"decision": "accepted", "identifier": identifier}, curator, now)
+        track_metadata.record_decision(
+            track, provider, curator=curator, at=now, accepted=identifier
+        )
         track.full_clean(exclude=["id"], validate_unique=False, validate_constraints=False)
         track.save()
         if provider == "discogs" or (provider == "deezer" and not track.isrc):
@@ -93,12 +96,13 @@ def reject_candidates(track_id: uuid.UUID, provider: str, curator: str) -> Outco
         track = Track.objects.select_for_update().get(pk=track_id)
         decision = _decision(track, provider)
         identifiers = [item.candidate.identifier for item in decision.ranked]
-        rejected = track.metadata.setdefault("rejected", {})
-        rejected[provider] = sorted(set(rejected.get(provider, [])) | set(identifiers))
-        _close(track, provider, {"decision": "rejected", "identifiers": identifiers}, curator, now)
+        track_metadata.record_decision(
+            track, provider, curator=curator, at=now, rejected=identifiers
+        )
         track.save(update_fields=["metadata", "updated_at"])
         # "None of these" is a definite not-found for this provider: not re-asked next run.
-        _settle(track.pk, provider, "not_found", f"candidates rejected in review by {curator}", now)
+        detail = f"candidates rejected in review by {curator}"
+        _settle(track.pk, provider, SourceOutcome.NOT_FOUND, detail, now)
         return Outcome(queue=queue_enrichment(Track.objects.filter(pk=track.pk)))
 
 
@@ -120,7 +124,7 @@ def identifier_values(provider: str, candidate: Candidate) -> dict[str, Any]:
 
 
 def _decision(track: Track, provider: str) -> MatchDecision:
-    data = (track.metadata or {}).get("review", {}).get(provider)
+    data = track_metadata.reviews(track).get(provider)
     if data is None:
         raise ReviewGone(f"no {provider} review is waiting for this track")
     return MatchDecision.from_dict(data)
@@ -133,27 +137,20 @@ def _candidate(track: Track, provider: str, identifier: str) -> ScoredCandidate:
     raise ReviewGone(f"{identifier} is not among the {provider} candidates")
 
 
-def _provenance(
-    provider: str, chosen: ScoredCandidate, curator: str, now: datetime
-) -> dict[str, Any]:
-    return {
-        "source": REVIEW_SOURCE,
-        "fetched_at": now.isoformat(),
-        "confidence": 1.0,
-        "provider": provider,
-        "score": chosen.score,
-        "curator": curator,
-    }
+def _provenance(provider: str, chosen: ScoredCandidate, curator: str, now: datetime) -> Provenance:
+    return track_metadata.provenance_entry(
+        REVIEW_SOURCE, now, curator=curator, provider=provider, score=chosen.score
+    )
 
 
-def _write(track: Track, name: str, value: Any, outcome: Outcome, origin: dict[str, Any]) -> None:
+def _write(track: Track, name: str, value: Any, outcome: Outcome, origin: Provenance) -> None:
     """Set one identifier and its provenance, unless there is a reason to keep the current one."""
     refusal = _refusal(track, name, value)
     if refusal:
         outcome.skipped[name] = refusal
         return
     setattr(track, name, value)
-    track.metadata.setdefault("provenance", {})[name] = origin
+    track_metadata.record_provenance(track, name, origin)
     outcome.written.append(name)
 
 
@@ -174,23 +171,11 @@ def _refusal(track: Track, name: str, value: Any) -> str | None:
     return None
 
 
-def _close(
-    track: Track, provider: str, decision: dict[str, Any], curator: str, now: datetime
-) -> None:
-    """Remove the provider's review entry and note who decided what, when."""
-    metadata = track.metadata
-    metadata.get("review", {}).pop(provider, None)
-    if not metadata.get("review"):
-        metadata.pop("review", None)
-    reviewed = metadata.setdefault("reviewed", {})
-    reviewed[provider] = {**decision, "by": curator, "at": now.isoformat()}
-
-
 def _settle(track_id: uuid.UUID, provider: str, outcome: str, detail: str, now: datetime) -> None:
     """Mark a provider as answered for this track, so the next ordinary run skips it."""
     status, _ = EnrichmentStatus.objects.select_for_update().get_or_create(track_id=track_id)
     status.source_outcomes = {
         **status.source_outcomes,
-        provider: {"outcome": outcome, "detail": detail, "at": now.isoformat()},
+        provider: outcome_record(outcome, detail, now),
     }
     status.save(update_fields=["source_outcomes", "updated_at"])

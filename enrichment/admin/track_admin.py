@@ -7,13 +7,13 @@ from functools import partial
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
-from django.db.models.fields.json import KeyTransform
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.http import HttpRequest
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from enrichment import track_metadata
 from enrichment.admin import track_actions, track_views, views
 from enrichment.admin.filters import TRACK_FILTERS
 from enrichment.admin.forms import TrackForm
@@ -25,7 +25,7 @@ from enrichment.admin.track_panels import track_panels
 from enrichment.camelot import harmonic_key
 from enrichment.models import LOCKABLE_FIELDS, UNIT_FEATURES, Track
 
-CURATOR_SOURCE = "curator"
+CURATOR_SOURCE = track_metadata.CURATOR
 
 
 @admin.register(Track)
@@ -109,8 +109,8 @@ class TrackAdmin(admin.ModelAdmin):
         if match is None or match.url_name != "enrichment_track_changelist":
             return queryset
         return queryset.defer("metadata", "enrichment_status__source_outcomes").annotate(
-            sources_used=KeyTransform("enrichment_sources", "metadata"),
-            needs_review=ExpressionWrapper(Q(metadata__has_key="review"), BooleanField()),
+            sources_used=track_metadata.sources_used(),
+            needs_review=ExpressionWrapper(track_metadata.awaiting_review(), BooleanField()),
         )
 
     def get_search_results(
@@ -204,14 +204,10 @@ class TrackAdmin(admin.ModelAdmin):
         edited = [name for name in form.changed_data if name in LOCKABLE_FIELDS]
         if {"key_pitch_class", "key_mode"} & set(edited):
             _derive_key(obj, edited)
-        provenance = obj.metadata.setdefault("provenance", {})
+        curator, now = request.user.get_username(), timezone.now()
         for name in edited:
-            provenance[name] = {
-                "source": CURATOR_SOURCE,
-                "fetched_at": timezone.now().isoformat(),
-                "confidence": 1.0,
-                "curator": request.user.get_username(),
-            }
+            entry = track_metadata.provenance_entry(CURATOR_SOURCE, now, curator=curator)
+            track_metadata.record_provenance(obj, name, entry)
         obj.locked_fields = sorted(set(obj.locked_fields) | set(edited))
         super().save_model(request, obj, form, change)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,10 +10,10 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 from procrastinate.contrib.django.models import ProcrastinateJob
 
+from enrichment import track_metadata
 from enrichment.admin.links import identifier_links, jobs_url
 from enrichment.admin.review_cards import COMPONENTS, minutes, review_cards
-from enrichment.lookups import SETTLED
-from enrichment.models import LOCKABLE_FIELDS, EnrichmentStatus, Track
+from enrichment.models import LOCKABLE_FIELDS, EnrichmentStatus, SourceOutcome, Track
 from enrichment.tasks import queueing_lock
 
 
@@ -40,9 +41,11 @@ class OutcomeRow:
 
     @property
     def grade(self) -> str:
-        if self.outcome == "data":
+        if self.outcome == SourceOutcome.DATA:
             return "good"
-        return "none" if self.outcome in SETTLED else "fair" if self.outcome == "review" else "poor"
+        if self.outcome in SourceOutcome.settled():
+            return "none"
+        return "fair" if self.outcome == SourceOutcome.REVIEW else "poor"
 
 
 def _when(value: Any) -> datetime | None:
@@ -51,12 +54,12 @@ def _when(value: Any) -> datetime | None:
 
 def field_rows(track: Track) -> list[FieldRow]:
     """Fields that hold a value, have provenance, are locked, or kept an old value."""
-    metadata = track.metadata or {}
-    provenance: dict[str, Any] = metadata.get("provenance") or {}
-    kept: dict[str, str] = metadata.get("kept") or {}
+    provenance = track_metadata.provenance(track)
+    kept = track_metadata.kept(track)
     rows = []
     for name in LOCKABLE_FIELDS:
-        value, origin = getattr(track, name), provenance.get(name) or {}
+        value = getattr(track, name)
+        origin: Mapping[str, Any] = provenance.get(name) or {}
         locked = name in track.locked_fields
         if value in (None, "") and not (origin or locked or name in kept):
             continue
@@ -95,7 +98,6 @@ def track_panels(track: Track) -> dict[str, Any]:
     waiting = ProcrastinateJob.objects.filter(
         status="todo", queueing_lock=queueing_lock(track.pk)
     ).first()
-    metadata = track.metadata or {}
     return {
         "status_row": status,
         "field_rows": field_rows(track),
@@ -106,12 +108,12 @@ def track_panels(track: Track) -> dict[str, Any]:
         "identifier_links": identifier_links(vars(track), full=True),
         "jobs_url": jobs_url(track.pk),
         "waiting_job": waiting,
-        "tags": metadata.get("lastfm_tags") or [],
-        "sources_used": metadata.get("enrichment_sources") or [],
+        "tags": track_metadata.tags(track),
+        "sources_used": track_metadata.sources(track),
         "reviewed": {
             provider: {**decision, "at": _when(decision.get("at"))}
-            for provider, decision in (metadata.get("reviewed") or {}).items()
+            for provider, decision in track_metadata.reviewed(track).items()
             if isinstance(decision, dict)
         },
-        "rejected": metadata.get("rejected") or {},
+        "rejected": track_metadata.rejected(track),
     }

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from enrichment import track_metadata
 from enrichment.admin import dashboard
 from enrichment.admin.filters import StatusFilter
 from enrichment.admin.links import PROVIDER_FIELDS
@@ -58,9 +59,9 @@ def review_queue_view(request: HttpRequest, *, model_admin: ModelAdmin[Any]) -> 
     """Tracks with uncertain matches, each provider's candidates side by side."""
     require(request, VIEW)
     provider = request.GET.get("provider", "")
-    tracks = Track.objects.filter(metadata__has_key="review")
+    tracks = Track.objects.filter(track_metadata.awaiting_review())
     if provider in PROVIDER_FIELDS:
-        tracks = tracks.filter(metadata__review__has_key=provider)
+        tracks = tracks.filter(track_metadata.awaiting_review(provider))
     tracks = tracks.select_related("enrichment_status").order_by("artist_name", "title", "pk")
     page = Paginator(tracks, REVIEWS_PER_PAGE).get_page(request.GET.get("p"))
     context = {

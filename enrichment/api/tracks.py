@@ -16,11 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from enrichment import track_metadata
 from enrichment.api.inputs import StrictSerializer
 from enrichment.coverage import COVERED, METADATA_KEYS
 from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, EnrichmentStatus, Track
 
-FILTERABLE = (*COVERED, "review")
+FILTERABLE = (*COVERED, track_metadata.REVIEW_KEY)
 LIST_PARAMETERS = ("status", "has", "lacks")
 MAX_BIGINT = 2**63 - 1
 
@@ -28,7 +29,7 @@ MAX_BIGINT = 2**63 - 1
 def present(name: str) -> Q:
     """The condition "this track has a value for `name`" (a column or a metadata key)."""
     if name in METADATA_KEYS:
-        return Q(metadata__has_key=name)
+        return track_metadata.has_key(name)
     field = Track._meta.get_field(name)
     return Q(**{f"{name}__isnull": False}) if field.null else ~Q(**{name: ""})
 

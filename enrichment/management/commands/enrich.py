@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from enrichment import pipeline
+from enrichment import pipeline, track_metadata
 from enrichment.importing import COLUMNS, RowError, upsert_one
 from enrichment.models import EnrichmentStatus, Track
 from enrichment.tasks import defer_enrichment
@@ -94,7 +94,7 @@ class Command(BaseCommand):
         return {
             **asdict(result),
             "fields": {name: getattr(track, name) for name in OUTPUT_FIELDS},
-            "lastfm_tags": track.metadata.get("lastfm_tags", []),
-            "enrichment_sources": track.metadata.get("enrichment_sources", []),
-            "review": track.metadata.get("review", {}),
+            "lastfm_tags": track_metadata.tags(track),
+            "enrichment_sources": track_metadata.sources(track),
+            "review": track_metadata.reviews(track),
         }
