@@ -11,13 +11,10 @@ from django.utils.safestring import SafeString
 from enrichment.sources.registry import PROVIDERS
 from enrichment.tasks import queueing_lock
 
-# The public page of an ISRC. An ISRC is no provider's identifier (it is the recording
-# industry's), so no registry entry links it; MusicBrainz keeps the open index of them.
-ISRC_PAGE = ("ISRC", "https://musicbrainz.org/isrc/{}")
 # field -> (short label, page URL pattern); the label is what the track list shows.
 UPSTREAM_PAGES: dict[str, tuple[str, str]] = {
     **{p.id_field: (p.label, p.link_template) for p in PROVIDERS if p.id_field and p.link_template},
-    "isrc": ISRC_PAGE,
+    **{name: page for p in PROVIDERS for name, page in p.other_links.items()},
 }
 # The identifier field each provider's review candidates carry.
 PROVIDER_FIELDS = {p.name: p.id_field for p in PROVIDERS if p.id_field}

@@ -22,6 +22,7 @@ from enrichment.admin.curation import QueueReport, queue_enrichment
 from enrichment.admin.links import PROVIDER_FIELDS
 from enrichment.matching import Candidate, MatchDecision, ScoredCandidate
 from enrichment.models import ISRC_REGEX, EnrichmentStatus, SourceOutcome, Track, outcome_record
+from enrichment.sources import registry
 from enrichment.track_metadata import Provenance
 
 REVIEW_SOURCE = track_metadata.CURATOR_REVIEW
@@ -82,11 +83,17 @@ def accept_candidate(track_id: uuid.UUID, provider: str, identifier: str, curato
         )
         track.full_clean(exclude=["id"], validate_unique=False, validate_constraints=False)
         track.save()
-        if provider == "discogs" or (provider == "deezer" and not track.isrc):
-            # Their next lookup would be the same text search: settle them instead.
+        if _searches_again(provider):
+            # Its next lookup would be the same text search: settle it instead.
             _settle(track.pk, provider, "data", f"accepted in review by {curator}", now)
         outcome.queue = queue_enrichment(Track.objects.filter(pk=track.pk))
     return outcome
+
+
+def _searches_again(provider: str) -> bool:
+    """Can the provider not look a track up by the identifier a curator just accepted?"""
+    entry = registry.provider(provider)
+    return entry.id_field is None or not hasattr(entry.adapter(), "lookup")
 
 
 def reject_candidates(track_id: uuid.UUID, provider: str, curator: str) -> Outcome:

@@ -15,7 +15,6 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import models
 from django.db.models import Q, QuerySet
 
-from enrichment.admin.links import ISRC_PAGE
 from enrichment.models import ISRC_REGEX, Track
 from enrichment.sources.registry import PROVIDERS
 
@@ -64,7 +63,7 @@ _LINKS = tuple(
             for p in PROVIDERS
             if p.id_field and p.link_template
         ),
-        ("isrc", ISRC_PAGE[1], None),
+        *((name, page[1], None) for p in PROVIDERS for name, page in p.other_links.items()),
     )
     for pattern in link_patterns(field, template, scheme)
 )

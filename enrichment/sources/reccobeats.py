@@ -2,8 +2,8 @@
 
 https://reccobeats.com/docs/apis/get-audio-features
 No key. Up to 40 ids per call ("size must be between 1 and 40"). Answers are keyed by
-ReccoBeats's own id: the Spotify id comes from `href` ("https://open.spotify.com/track/<id>"),
-and ids it does not know are simply absent from `content`.
+ReccoBeats's own id: the Spotify id comes from `href` (the track's public Spotify page, the
+registry's link template for `spotify_id`), and ids it does not know are absent from `content`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,15 @@ from enrichment.sources.types import (
 
 FEATURES_TTL = timedelta(days=90)
 MAX_IDS = 40
-_SPOTIFY_TRACK_HREF = re.compile(r"open\.spotify\.com/track/([0-9A-Za-z]+)")
+# "https://<host>/track/{}" -> a pattern finding the id after "<host>/track/" (any scheme).
+_TRACK_PAGE = registry.identifier_source("spotify_id").link_template or ""
+_SPOTIFY_TRACK_HREF = re.compile(
+    re.escape(_TRACK_PAGE.split("://", 1)[-1]).replace(re.escape("{}"), "([0-9A-Za-z]+)")
+)
 
 
 def spotify_id_from_href(href: str) -> str:
-    """The Spotify track id at the end of an open.spotify.com track URL."""
+    """The Spotify track id at the end of a Spotify track page URL."""
     match = _SPOTIFY_TRACK_HREF.search(href)
     if match is None:
         raise PayloadError(f"href {href!r} is not a Spotify track URL")

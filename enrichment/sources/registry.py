@@ -69,6 +69,8 @@ class Provider:
     sandbox_paths: Mapping[str, str] = field(default_factory=dict)  # <VARIABLE>: sandbox path
     id_field: str | None = None  # the track column holding this provider's identifier
     link_template: str | None = None  # the public page of id_field's value ("{}" = the id)
+    # Pages this provider keeps for other columns' values: column -> (label, template).
+    other_links: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     capability_of: str | None = None
 
     @property
@@ -176,6 +178,8 @@ PROVIDERS: tuple[Provider, ...] = (
         },
         id_field="musicbrainz_id",
         link_template="https://musicbrainz.org/recording/{}",
+        # An ISRC is no provider's own identifier; MusicBrainz keeps the open index of them.
+        other_links={"isrc": ("ISRC", "https://musicbrainz.org/isrc/{}")},
     ),
     Provider(
         name="deezer",

@@ -127,6 +127,22 @@ def test_accepting_a_discogs_release_settles_discogs_so_it_is_not_searched_again
     assert outcome["outcome"] == "data"
 
 
+def test_accepting_a_deezer_track_leaves_deezer_to_look_it_up_by_its_id(
+    curator_client: Client,
+) -> None:
+    # Deezer looks a track up by its own id, so the next run fetches the accepted track's
+    # bpm and gain instead of settling Deezer without them (no ISRC needed).
+    track = make_track(artist_name="Moderat", title="Bad Kingdom", status="partial")
+    tracks = [Candidate("deezer", str(n), "Moderat", "Bad Kingdom") for n in (3135556, 3135557)]
+    with_review(track, "deezer", tracks)
+    accept(curator_client, track, "deezer", "3135557")
+    track.refresh_from_db()
+    assert track.deezer_id == 3135557 and track.isrc is None
+    outcomes = EnrichmentStatus.objects.get(track=track).source_outcomes
+    assert outcomes.get("deezer", {}).get("outcome") != "data"
+    assert len(jobs_of(track)) == 1
+
+
 def test_accepting_a_candidate_that_is_gone_changes_nothing(
     curator_client: Client, uncertain: Track
 ) -> None:

@@ -92,8 +92,10 @@ def test_several_processes_share_one_limit() -> None:
     # What an upstream enforcing the rate with a burst of 2 would see: not one rejection
     # (a single gap can look short when the previous sleeper woke late; that is fine).
     assert bucket_rejections(stamps, rate, burst=2) == 0
+    # Together they never beat the one shared rate. (How close they get to it is a speed
+    # figure, measured by bench/throughput.py: a busy machine only makes it lower.)
     achieved = (len(stamps) - 1) / (stamps[-1] - stamps[0])
-    assert rate * 0.85 < achieved <= rate * 1.02
+    assert achieved <= rate * 1.02
 
 
 def bucket_rejections(stamps: list[float], rate: float, burst: float) -> int:
