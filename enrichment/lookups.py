@@ -21,6 +21,7 @@ from enrichment.sources.protocols import (
     Adapter,
     Identifies,
     IdentifiesByIsrc,
+    LooksUpOrSearches,
     Result,
     SearchResult,
 )
@@ -157,13 +158,13 @@ def identify(adapter: type[Identifies]) -> Step:
     """The common step: by the provider's own id, else by ISRC, else by text search (scored)."""
 
     def step(attempt: Attempt, provider: Provider) -> Outcome:
-        source, query = attempt.source(provider.api, adapter), attempt.query
-        known = attempt.identifier(provider.id_field)
-        if known:
-            return attempt.exact(provider.name, source.lookup(known))
-        if attempt.isrc:
-            return attempt.choose(provider.name, source.search_by_isrc(attempt.isrc))
-        return attempt.choose(provider.name, source.search(query.artist, query.title))
+        source = attempt.source(provider.api, adapter)
+        return _identified(
+            attempt,
+            provider,
+            source,
+            lambda isrc: attempt.choose(provider.name, source.search_by_isrc(isrc)),
+        )
 
     return step
 
@@ -172,12 +173,28 @@ def identify_by_isrc(adapter: type[IdentifiesByIsrc]) -> Step:
     """Like `identify`, for a provider whose ISRC lookup answers the one track (exact)."""
 
     def step(attempt: Attempt, provider: Provider) -> Outcome:
-        source, query = attempt.source(provider.api, adapter), attempt.query
-        known = attempt.identifier(provider.id_field)
-        if known:
-            return attempt.exact(provider.name, source.lookup(known))
-        if attempt.isrc:
-            return attempt.exact(provider.name, source.lookup_isrc(attempt.isrc))
-        return attempt.choose(provider.name, source.search(query.artist, query.title))
+        source = attempt.source(provider.api, adapter)
+        return _identified(
+            attempt,
+            provider,
+            source,
+            lambda isrc: attempt.exact(provider.name, source.lookup_isrc(isrc)),
+        )
 
     return step
+
+
+def _identified(
+    attempt: Attempt,
+    provider: Provider,
+    source: LooksUpOrSearches,
+    by_isrc: Callable[[str], Outcome],
+) -> Outcome:
+    """By the provider's own id, else `by_isrc` with the track's ISRC, else by text search."""
+    known = attempt.identifier(provider.id_field)
+    if known:
+        return attempt.exact(provider.name, source.lookup(known))
+    if attempt.isrc:
+        return by_isrc(attempt.isrc)
+    query = attempt.query
+    return attempt.choose(provider.name, source.search(query.artist, query.title))

@@ -19,20 +19,10 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from enrichment.camelot import CAMELOT_PATTERN as CAMELOT_REGEX
 from enrichment.camelot import OPEN_KEY_PATTERN as OPEN_KEY_REGEX
+from enrichment.fields import UNIT_FEATURES
 
 ISRC_REGEX = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
 SPOTIFY_ID_REGEX = r"^[0-9A-Za-z]{22}$"
-
-# Audio features Spotify reports on a 0..1 scale.
-UNIT_FEATURES = (
-    "energy",
-    "danceability",
-    "valence",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "speechiness",
-)
 
 
 # Every column enrichment writes; curators may lock any of them (plus artist_name/title).

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from enrichment import lookups
+from tests import fakes as f
 from tests.factories import make_track
 
 
@@ -13,3 +15,12 @@ from tests.factories import make_track
 def track(db: Any) -> Any:
     """One imported, not yet enriched track."""
     return make_track()
+
+
+@pytest.fixture
+def upstream(monkeypatch: pytest.MonkeyPatch) -> f.Fakes:
+    """Fake adapters behind the registry, all knowing "deadmau5 - Strobe"."""
+    fakes = f.Fakes()
+    monkeypatch.setattr(lookups, "SOURCES", fakes.classes())
+    f.full_catalogue(fakes)
+    return fakes

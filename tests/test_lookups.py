@@ -7,21 +7,11 @@ from typing import Any
 
 import pytest
 
-from enrichment import lookups
 from enrichment.lookups import Attempt, Outcome, run_all
 from enrichment.matching import Query
 from enrichment.sources import registry
 from enrichment.sources.registry import Provider
 from tests import fakes as f
-
-
-@pytest.fixture
-def upstream(monkeypatch: pytest.MonkeyPatch) -> f.Fakes:
-    """Fake adapters behind the registry, all knowing "deadmau5 - Strobe"."""
-    fakes = f.Fakes()
-    monkeypatch.setattr(lookups, "SOURCES", fakes.classes())
-    f.full_catalogue(fakes)
-    return fakes
 
 
 def attempt(enabled: list[str] | None = None, **changes: Any) -> Attempt:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from enrichment import lookups, pipeline
+from enrichment import pipeline
 from enrichment.models import EnrichmentStatus, Track
 from enrichment.sources.errors import (
     BreakerOpen,
@@ -21,15 +21,6 @@ from tests import fakes as f
 from tests.factories import make_track
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def upstream(monkeypatch: pytest.MonkeyPatch) -> f.Fakes:
-    """Fake adapters behind the registry, all knowing "deadmau5 - Strobe"."""
-    fakes = f.Fakes()
-    monkeypatch.setattr(lookups, "SOURCES", fakes.classes())
-    f.full_catalogue(fakes)
-    return fakes
 
 
 def strobe(**fields: Any) -> Track:

@@ -23,7 +23,8 @@ from enrichment.admin.permissions import ENRICH, can_enrich, can_review
 from enrichment.admin.search import identifier_query, search_tracks
 from enrichment.admin.track_panels import track_panels
 from enrichment.camelot import harmonic_key
-from enrichment.models import LOCKABLE_FIELDS, UNIT_FEATURES, Track
+from enrichment.fields import UNIT_FEATURES
+from enrichment.models import LOCKABLE_FIELDS, Track
 
 CURATOR_SOURCE = track_metadata.CURATOR
 

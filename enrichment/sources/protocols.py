@@ -57,6 +57,10 @@ class SearchesText(Adapter, Protocol):
     def search(self, artist: str, title: str, /) -> Sequence[SearchResult]: ...
 
 
+class LooksUpOrSearches(LooksUp, SearchesText, Protocol):
+    """What every identifying provider does: look up by own id, search by text."""
+
+
 class Identifies(LooksUp, SearchesIsrc, SearchesText, Protocol):
     """Identifies a track by own id, else by an ISRC search, else by text search."""
 

@@ -17,21 +17,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from enrichment.fields import UNIT_FEATURES
+
 if TYPE_CHECKING:
     from enrichment.lookups import Step
     from enrichment.sources.base import Source
-
-# The 0..1 audio features an audio-analysis provider supplies (models.UNIT_FEATURES mirrors
-# this list; kept here so that this module stays importable before Django is set up).
-_UNIT_FEATURES = (
-    "energy",
-    "danceability",
-    "valence",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "speechiness",
-)
 
 
 @dataclass(frozen=True)
@@ -107,7 +97,7 @@ def _load(path: str) -> Any:  # Any: whatever the dotted path names; callers ann
     return getattr(importlib.import_module(module), name)
 
 
-_AUDIO_FEATURES = {"bpm": 0, "key_pitch_class": 0, **dict.fromkeys(_UNIT_FEATURES, 0)}
+_AUDIO_FEATURES = {"bpm": 0, "key_pitch_class": 0, **dict.fromkeys(UNIT_FEATURES, 0)}
 _AUDIO_FEATURES |= {"loudness": 0, "time_signature": 0}
 
 # In waterfall order, the order an attempt asks them: identifying providers first (they find

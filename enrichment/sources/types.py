@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, UNIT_FEATURES
+from enrichment.fields import UNIT_FEATURES
+from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX
 from enrichment.sources.errors import MalformedResponse
 
 logger = logging.getLogger(__name__)

@@ -9,9 +9,6 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from enrichment import lookups
-from tests import fakes as f
-
 
 @pytest.fixture(autouse=True)
 def fresh_stats(settings: Any) -> None:
@@ -39,15 +36,6 @@ def client_with_token(api_user: User) -> APIClient:
 def anonymous(db: Any) -> APIClient:
     """A client without credentials."""
     return APIClient()
-
-
-@pytest.fixture
-def upstream(monkeypatch: pytest.MonkeyPatch) -> f.Fakes:
-    """Fake adapters behind the registry, all knowing "deadmau5 - Strobe" (no HTTP at all)."""
-    fakes = f.Fakes()
-    monkeypatch.setattr(lookups, "SOURCES", fakes.classes())
-    f.full_catalogue(fakes)
-    return fakes
 
 
 def seed_body(**changes: Any) -> dict[str, Any]:
