@@ -1,31 +1,21 @@
-"""Read track lists (CSV or JSON lines) and upsert them idempotently."""
+"""Validate track rows and upsert them idempotently (reading files: import_reading.py)."""
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
+from enrichment.import_conflicts import identity_conflict
+from enrichment.import_reading import FileError, RowError, text_problem
 from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, Track
 
 COLUMNS = ("artist_name", "track_title", "track_id", "spotify_id", "isrc")
 MAX_TEXT = 500
-
-
-class RowError(ValueError):
-    """A row that cannot be imported, with the field at fault."""
-
-    def __init__(self, line: int, field_name: str, message: str) -> None:
-        super().__init__(f"line {line}: {field_name}: {message}")
-        self.line = line
-        self.field_name = field_name
 
 
 @dataclass(frozen=True)
@@ -48,34 +38,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-
-
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    """Yield (line number, raw mapping or the error that line has) from CSV or JSON lines."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        first = handle.read(1)
-        handle.seek(0)
-        if first in "{[":
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield number, _json_object(number, line)
-            return
-        reader = csv.DictReader(handle)
-        missing = {"artist_name", "track_title"} - set(reader.fieldnames or [])
-        if missing:
-            raise RowError(1, ",".join(sorted(missing)), "required column missing from header")
-        for row in reader:
-            yield reader.line_num, row
-
-
-def _json_object(number: int, line: str) -> dict[str, Any] | RowError:
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as error:
-        return RowError(number, "line", f"invalid JSON ({error.msg})")
-    if not isinstance(value, dict):
-        return RowError(number, "line", "each JSON line must be an object")
-    return value
+    file_error: RowError | None = None  # reading stopped there
+    interrupted: bool = False  # stopped on request (Ctrl-C) before the end of the file
+    last_line: int = 0  # the last line handled
 
 
 def validate_row(number: int, raw: dict[str, Any]) -> TrackRow:
@@ -106,6 +71,9 @@ def _text(number: int, raw: dict[str, Any], name: str, *, required: bool = False
     value = (value or "").strip()
     if required and not value:
         raise RowError(number, name, "is required")
+    problem = text_problem(value)
+    if problem:
+        raise RowError(number, name, problem)
     if len(value) > MAX_TEXT:
         raise RowError(number, name, f"longer than {MAX_TEXT} characters")
     return value or None
@@ -160,16 +128,48 @@ def upsert_one(raw: dict[str, Any]) -> uuid.UUID:
     return track.pk
 
 
-def import_rows(rows: Iterable[tuple[int, dict[str, Any] | RowError]]) -> ImportReport:
-    """Validate and upsert every row; invalid rows are reported, never silently dropped."""
-    report = ImportReport()
-    for number, raw in rows:
-        try:
-            if isinstance(raw, RowError):
-                raise raw
-            outcome, _ = upsert(validate_row(number, raw))
-        except RowError as error:
-            report.errors.append(error)
-            continue
-        setattr(report, outcome, getattr(report, outcome) + 1)
+def _never() -> bool:
+    return False
+
+
+def import_rows(
+    rows: Iterable[tuple[int, dict[str, Any] | RowError]],
+    report: ImportReport | None = None,
+    stop: Callable[[], bool] = _never,
+) -> ImportReport:
+    """Validate and upsert every row (until `stop()`); bad rows are reported, never dropped."""
+    report = report if report is not None else ImportReport()
+    try:
+        for number, raw in rows:
+            if stop():
+                report.interrupted = True
+                break
+            _import_one(number, raw, report)
+            report.last_line = number
+    except FileError as error:
+        report.file_error = error
     return report
+
+
+def _import_one(number: int, raw: dict[str, Any] | RowError, report: ImportReport) -> None:
+    try:
+        if isinstance(raw, RowError):
+            raise raw
+        outcome = _import_row(validate_row(number, raw))
+    except RowError as error:
+        report.errors.append(error)
+        return
+    setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+def _import_row(row: TrackRow) -> str:
+    try:
+        with transaction.atomic():
+            # A row whose identifiers belong to another song is refused, never merged into it.
+            conflict = identity_conflict(row, find_existing(row))
+            if conflict is not None:
+                raise conflict
+            outcome, _ = upsert(row)
+    except IntegrityError as error:  # another import saved the same identifier meanwhile
+        raise RowError(row.line, "line", "conflicts with a track saved meanwhile") from error
+    return outcome

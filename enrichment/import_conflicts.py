@@ -1,0 +1,59 @@
+"""A row whose identifiers belong to a different song: a reported conflict, never a merge."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from enrichment.import_reading import RowError
+from enrichment.models import Track
+from enrichment.titles import normalise
+
+if TYPE_CHECKING:
+    from enrichment.importing import TrackRow
+
+IDENTIFIERS = ("isrc", "spotify_id")
+
+
+def identity_conflict(row: TrackRow, target: Track | None) -> RowError | None:
+    """Why `row` cannot land on `target` (the track it matched, if any), or None."""
+    if target is not None and not same_song(row, target):
+        field = matched_by(row, target)
+        value = row.track_id if field == "track_id" else getattr(row, field)
+        message = (
+            f"{value} already belongs to {_song(target)}, not {_song(row)} (track {target.pk})"
+        )
+        return RowError(row.line, field, message)
+    for field in IDENTIFIERS:
+        value = getattr(row, field)
+        holders = Track.objects.filter(**{field: value}) if value else Track.objects.none()
+        if target is not None:
+            holders = holders.exclude(pk=target.pk)
+        holder = holders.first()
+        if holder is not None:
+            message = (
+                f"{value} already belongs to another track, {_song(holder)} (track {holder.pk})"
+            )
+            return RowError(row.line, field, message)
+    return None
+
+
+def same_song(row: TrackRow, track: Track) -> bool:
+    """Do the row and the track name the same artist and title (case, accents, spacing aside)?"""
+    return normalise(row.artist_name) == normalise(track.artist_name) and normalise(
+        row.title
+    ) == normalise(track.title)
+
+
+def matched_by(row: TrackRow, track: Track) -> str:
+    """The row's field that made it match `track`."""
+    if row.track_id == track.pk:
+        return "track_id"
+    for field in IDENTIFIERS:
+        value = getattr(row, field)
+        if value is not None and value == getattr(track, field):
+            return field
+    return "artist_name,track_title"
+
+
+def _song(item: TrackRow | Track) -> str:
+    return f"'{item.title}' by {item.artist_name}"
