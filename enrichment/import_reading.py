@@ -87,7 +87,11 @@ def read_rows(path: Path, encoding: str | None = None) -> Iterator[Row]:
 @contextmanager
 def open_text(path: Path, encoding: str | None = None) -> Iterator[tuple[IO[str], str]]:
     """The file as text: gunzipped if gzip, decoded by its byte-order mark, else UTF-8."""
-    with path.open("rb") as raw:
+    try:
+        opened = path.open("rb")
+    except OSError as error:
+        raise FileError(1, "file", f"cannot be opened ({error.strerror})") from error
+    with opened as raw:
         compressed = raw.read(2) == GZIP_MAGIC
         raw.seek(0)
         binary = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if compressed else raw

@@ -24,6 +24,9 @@ INTERRUPTED_EXIT = 130  # the shell's code for "stopped by Ctrl-C"
 def stop_requested_by_ctrl_c() -> Iterator[Callable[[], bool]]:
     """While open, a first Ctrl-C asks to stop after the current row; a second one quits."""
     requested = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield requested.is_set  # only the main thread may handle signals
+        return
     previous = signal.getsignal(signal.SIGINT)
 
     def ask_to_stop(signum: int, frame: FrameType | None) -> None:
