@@ -108,9 +108,8 @@ def _guarded(read: Callable[[], _T], lines_read: int) -> _T:
     try:
         return read()
     except (OSError, EOFError, zlib.error) as error:  # a corrupt or truncated gzip stream
-        raise FileError(
-            lines_read + 1, "file", f"cannot be read after line {lines_read} ({error})"
-        ) from error
+        where = f" after line {lines_read}" if lines_read else ""
+        raise FileError(lines_read + 1, "file", f"cannot be read{where} ({error})") from error
 
 
 def _lines(text: IO[str]) -> Iterator[tuple[int, Line]]:
@@ -128,6 +127,8 @@ def _lines(text: IO[str]) -> Iterator[tuple[int, Line]]:
 
 def undecodable(value: str, encoding: str) -> str | None:
     """Why `value` holds a byte the file's encoding could not decode, or None."""
+    if value.isascii():
+        return None  # the common case, checked without a loop in Python
     for char in value:
         if "\udc00" <= char <= "\udcff":
             name = codecs.lookup(encoding).name.removesuffix("-sig").upper()
