@@ -49,4 +49,3 @@ def ignore_stop_signals() -> None:
     """While stopping children: a second Ctrl-C must not cut the stop short."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
-

@@ -53,8 +53,9 @@ def test_maintenance_jobs_outrank_every_enrichment_priority() -> None:
     from enrichment.admin.curation import CURATOR_PRIORITY
     from enrichment.api.inputs import TrackBodyInput
 
-    highest_api_priority = TrackBodyInput().fields["priority"].max_value
-    maintenance = [
+    priority_field: Any = TrackBodyInput().fields["priority"]
+    highest_api_priority = priority_field.max_value
+    maintenance: list[Any] = [
         tasks.enqueue_due_tracks,
         tasks.recover_stalled_jobs,
         tasks.refresh_statistics,
