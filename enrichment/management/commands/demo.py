@@ -36,8 +36,10 @@ from songnodes.children import STOP_SIGNALS, ignore_stop_signals, spawn
 ROOT = Path(settings.BASE_DIR)
 
 
-class Stopped(Exception):
+class Stopped(BaseException):
     """A stop signal arrived: stop the parts and end."""
+
+    # A BaseException, like KeyboardInterrupt: no `except Exception` on the way carries on.
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
