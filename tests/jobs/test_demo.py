@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from django.core.management import CommandError, call_command
 
 from enrichment.models import Track
 from sandbox.catalogue import catalogue
@@ -111,3 +112,10 @@ def test_the_demo_refuses_at_once_a_port_that_is_taken(
     assert f"port {taken_port} is already in use" in error
     assert "Traceback" not in error
     assert Track.objects.count() == 0  # it stopped before importing anything
+
+
+def test_the_demo_refuses_one_port_for_both_web_and_sandbox() -> None:
+    port = free_port()
+    with pytest.raises(CommandError, match=f"both {port}"):
+        call_command("demo", "--port", str(port), "--sandbox-port", str(port))
+    assert Track.objects.count() == 0
