@@ -9,7 +9,9 @@ def main() -> None:
     """Run a management command."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "songnodes.settings")
     from songnodes.bootstrap import prepare
+    from songnodes.children import stop_with_parent
 
+    stop_with_parent()  # a worker, sandbox or web server of run_workers or the demo
     prepare()
     from django.core.management import execute_from_command_line
 

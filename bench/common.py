@@ -389,7 +389,7 @@ class Workers:
         command += ["--processes", str(self.processes), "--concurrency", str(self.concurrency)]
         self.process = self._spawn([*command, "--grace", "30"])
         if wait:
-            self.wait_registered(self.processes)
+            self.wait_registered(self.processes + 1)  # and run_workers' maintenance worker
             wait_maintenance_idle()
         return self
 
@@ -400,11 +400,12 @@ class Workers:
         )
 
     def children(self) -> list[psutil.Process]:
-        """The live worker processes (children of the supervisor)."""
+        """The live enrichment worker processes (not the supervisor's maintenance worker)."""
         if self.process is None or self.process.poll() is not None:
             return []
         try:
-            return psutil.Process(self.process.pid).children()
+            children = psutil.Process(self.process.pid).children()
+            return [child for child in children if "maintenance" not in child.cmdline()]
         except psutil.NoSuchProcess:
             return []
 
@@ -440,6 +441,10 @@ class Workers:
             try:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
+                # Workers have sessions of their own: kill them, not only the supervisor.
+                for child in psutil.Process(self.process.pid).children():
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        child.kill()
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 

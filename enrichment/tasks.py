@@ -40,6 +40,10 @@ from enrichment.sources.cache import purge_expired
 logger = logging.getLogger(__name__)
 QUEUE = ENRICHMENT_QUEUE
 MAINTENANCE_QUEUE = "maintenance"
+# Above any enrichment priority (the API's 1-10, curators' 10): a worker listening on every
+# queue takes a due maintenance job before the backlog. run_workers also gives the
+# maintenance queue a worker of its own, so it never waits for a busy slot to free.
+MAINTENANCE_PRIORITY = 100
 TASK_NAME = "enrichment.enrich_track"
 
 
@@ -213,7 +217,12 @@ def enqueue_due(limit: int) -> int:
 
 
 @app.periodic(cron="*/15 * * * *", periodic_id="enqueue-due")
-@app.task(name="enrichment.enqueue_due", queue=MAINTENANCE_QUEUE, queueing_lock="enqueue-due")
+@app.task(
+    name="enrichment.enqueue_due",
+    queue=MAINTENANCE_QUEUE,
+    queueing_lock="enqueue-due",
+    priority=MAINTENANCE_PRIORITY,
+)
 def enqueue_due_tracks(timestamp: int) -> int:
     """Every 15 minutes: queue a batch of due tracks (ENRICH_BATCH_SIZE)."""
     queued = enqueue_due(settings.ENRICH_BATCH_SIZE)
@@ -222,7 +231,9 @@ def enqueue_due_tracks(timestamp: int) -> int:
 
 
 @app.periodic(cron=settings.RECOVER_STALLED_CRON, periodic_id="recover-stalled")
-@app.task(name="enrichment.recover_stalled_jobs", queue=MAINTENANCE_QUEUE)
+@app.task(
+    name="enrichment.recover_stalled_jobs", queue=MAINTENANCE_QUEUE, priority=MAINTENANCE_PRIORITY
+)
 async def recover_stalled_jobs(timestamp: int) -> int:
     """Every minute: jobs of workers that stopped heartbeating run again, tracks unstuck."""
     stalled = list(
@@ -241,14 +252,16 @@ async def recover_stalled_jobs(timestamp: int) -> int:
 
 
 @app.periodic(cron="* * * * *", periodic_id="statistics")
-@app.task(name="enrichment.refresh_statistics", queue=MAINTENANCE_QUEUE)
+@app.task(
+    name="enrichment.refresh_statistics", queue=MAINTENANCE_QUEUE, priority=MAINTENANCE_PRIORITY
+)
 def refresh_statistics(timestamp: int) -> int:
     """Every minute: recount coverage and statuses, so /stats and the dashboard read a snapshot."""
     return int(coverage.refresh_statistics()["track_stats"]["total_tracks"])
 
 
 @app.periodic(cron="17 3 * * *", periodic_id="prune")
-@app.task(name="enrichment.prune", queue=MAINTENANCE_QUEUE)
+@app.task(name="enrichment.prune", queue=MAINTENANCE_QUEUE, priority=MAINTENANCE_PRIORITY)
 async def prune(timestamp: int) -> int:
     """Daily: drop expired cache rows, succeeded jobs after 7 days, failed after 30."""
     deleted = await sync_to_async(purge_expired)()

@@ -1,9 +1,13 @@
 """manage.py run_workers: N Procrastinate worker processes, restarted if they die.
 
 A Procrastinate worker exits after about 30 s without its database; this supervisor starts it
-again with backoff, so a database restart loses nothing. SIGTERM/SIGINT are passed on for a
-graceful stop (in-flight jobs finish); a worker killed outright has its job recovered by the
-periodic stalled-job recovery of the surviving workers.
+again with backoff, so a database restart loses nothing. Besides the N enrichment workers it
+runs a maintenance worker that takes only the maintenance queue (stalled-job recovery, the
+periodic top-up, statistics, pruning), so those never wait for a slot behind an enrichment
+backlog. Workers run in their own sessions (songnodes.children): a Ctrl-C, SIGTERM or SIGHUP,
+to this process or to its whole group, reaches only the supervisor, which passes one SIGTERM
+on for a graceful stop (in-flight jobs finish); they also stop if the supervisor is killed. A
+worker killed outright has its job recovered by the periodic stalled-job recovery.
 """
 
 from __future__ import annotations
@@ -19,8 +23,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from enrichment.tasks import MAINTENANCE_QUEUE
+from songnodes.children import STOP_SIGNALS, spawn
+
 MAX_BACKOFF = 30.0
 HEALTHY_AFTER = 60.0  # a worker that ran this long restarts without accumulated backoff
+# Recovery keeps a slot while a long job (a daily prune, statistics at a million tracks) runs.
+MAINTENANCE_CONCURRENCY = 3
 
 
 @dataclass
@@ -35,7 +44,7 @@ class Child:
     restart_at: float = field(default=0.0)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command)
+        self.process = spawn(self.command)
         self.started = time.monotonic()
 
     def reap(self) -> int | None:
@@ -58,6 +67,12 @@ def _mark_metrics_dead(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
+def worker_command(concurrency: int, queues: str) -> list[str]:
+    """The command line of one worker process."""
+    worker = [sys.executable, "manage.py", "procrastinate", "worker"]
+    return [*worker, "--concurrency", str(concurrency), "--queues", queues]
+
+
 class Command(BaseCommand):
     help = "Run and supervise Procrastinate worker processes (restart on exit, graceful stop)."
 
@@ -67,19 +82,29 @@ class Command(BaseCommand):
             "--concurrency", type=int, default=None, help="jobs per process (ENRICH_THREADS)"
         )
         parser.add_argument("--queues", default="", help="comma-separated (default: all)")
+        parser.add_argument(
+            "--maintenance-processes",
+            type=int,
+            default=1,
+            help="workers for the maintenance queue only (0: rely on other hosts' ones)",
+        )
         parser.add_argument("--grace", type=float, default=60.0, help="seconds to finish jobs")
 
     def handle(self, *args: Any, **options: Any) -> None:
         concurrency = options["concurrency"] or settings.ENRICH_THREADS
-        command = [sys.executable, "manage.py", "procrastinate", "worker"]
-        command += ["--concurrency", str(concurrency), "--queues", options["queues"]]
-        children = [Child(number, command) for number in range(options["processes"])]
+        commands = [worker_command(concurrency, options["queues"])] * options["processes"]
+        maintenance = worker_command(MAINTENANCE_CONCURRENCY, MAINTENANCE_QUEUE)
+        commands += [maintenance] * options["maintenance_processes"]
+        children = [Child(number, command) for number, command in enumerate(commands)]
         stopping: list[int] = []
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in STOP_SIGNALS:
             signal.signal(signum, lambda number, frame: stopping.append(number))
         for child in children:
             child.start()
-        self.stdout.write(f"started {len(children)} worker(s), {concurrency} jobs each")
+        self.stdout.write(
+            f"started {options['processes']} worker(s), {concurrency} jobs each, and "
+            f"{options['maintenance_processes']} for the {MAINTENANCE_QUEUE} queue"
+        )
         while not stopping:
             self._supervise(children)
             time.sleep(0.5)
