@@ -86,7 +86,8 @@ def secrets() -> dict[str, set[str]]:
 def echo(request: requests.PreparedRequest) -> str:
     """The request as a careless upstream repeats it in an error page."""
     body = request.body.decode() if isinstance(request.body, bytes) else request.body
-    authorization = request.headers.get("Authorization")
+    header = request.headers.get("Authorization") or ""
+    authorization = header.decode() if isinstance(header, bytes) else header
     return f"{request.method} {request.url} Authorization: {authorization} {body}"
 
 
