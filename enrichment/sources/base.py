@@ -183,8 +183,8 @@ class Source:
     def _remember(
         self, response: requests.Response, key: str, lifetime: timedelta, sent: list[str]
     ) -> None:
-        """Cache the response, unless its body repeats a credential (no row may hold one)."""
-        if contains_secret(response.text, also=sent):
+        """Cache the response, unless it repeats a credential (no row may hold one)."""
+        if contains_secret(f"{response.headers}\n{response.text}", also=sent):
             logger.warning("%s: %s answer repeats a credential: not cached", self.name, key)
             return
         self.cache.save_response(response, key, expires=datetime.now(UTC) + lifetime)

@@ -206,6 +206,8 @@ def test_a_configured_credential_is_redacted_from_any_error(settings: Any) -> No
 def test_an_answer_repeating_a_credential_is_not_cached() -> None:
     responses.add_callback(responses.GET, URL, lambda r: (404, {}, repeating_request(r)))
     assert EchoSource().lookup("a") is None
+    responses.replace(responses.GET, URL, json={"id": 1}, headers={"Link": "?very-secret-param"})
+    assert EchoSource().lookup("a") == {"id": 1}
     assert not ApiCache.objects.exists()
 
 

@@ -138,10 +138,19 @@ def configured(settings: Any) -> Any:
     return settings
 
 
+def forget_tokens() -> None:
+    """Drop the tokens adapters keep per process (each case asks its token endpoint anew)."""
+    for api in APIS:
+        forget = getattr(api.adapter(), "forget_tokens", None)
+        if forget is not None:
+            forget()
+
+
 @pytest.fixture
 def upstream(request: pytest.FixtureRequest, configured: Any) -> Iterator[None]:
     """Every source failing the way the test's parameters say."""
     failure, token_works = request.param
+    forget_tokens()
     if failure == "refused":
         base = f"http://127.0.0.1:{closed_port()}"
         configured.SOURCES = {
@@ -152,11 +161,12 @@ def upstream(request: pytest.FixtureRequest, configured: Any) -> Iterator[None]:
             for variable in api.extra_urls:
                 setattr(configured, variable, f"{base}/{variable.lower()}")
         yield
-        return
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        for method in ("GET", "POST"):
-            mock.add_callback(method, re.compile(".*"), failing(failure, token_works))
-        yield
+    else:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            for method in ("GET", "POST"):
+                mock.add_callback(method, re.compile(".*"), failing(failure, token_works))
+            yield
+    forget_tokens()
 
 
 @pytest.fixture
@@ -248,10 +258,14 @@ def test_no_credential_is_stored_returned_shown_or_logged_when_sources_fail(
     call_command("enrich", track_id, "--sync", "--json", "--force-refresh", stdout=command_output)
     status = EnrichmentStatus.objects.get(track_id=track_id)
     assert status.error_message and status.status != "completed"  # the failures were recorded
+    asked = {p for p, seen in status.source_outcomes.items() if seen["outcome"] != "skipped"}
+    assert {api.name for api in APIS if api.credentials} <= asked  # credentials were sent
+    assert "unconfigured" not in {seen["outcome"] for seen in status.source_outcomes.values()}
     anyone = APIClient()
     texts = {
         "POST /enrich (sync)": enriched.content.decode(),
         "GET /tracks/<id>": anyone.get(f"/tracks/{track_id}").content.decode(),
+        "GET /tracks": anyone.get("/tracks").content.decode(),
         "GET /health": anyone.get("/health").content.decode(),
         "GET /metrics": anyone.get("/metrics").content.decode(),
         "GET /stats": anyone.get("/stats").content.decode(),
