@@ -1,19 +1,20 @@
 """Secrets taken out of text: every configured credential, and tokens, keys and passwords by name.
 
 One function, `redact`, cleans both log lines (enrichment/logging.py) and every error text that
-leaves the HTTP seam (enrichment/sources/base.py). The secret settings are the registry's
-credentials plus the service's own; importable without Django set up (gunicorn's logging
-configuration uses it), when only the environment is read.
+leaves the HTTP seam (enrichment/sources/base.py, through `redacting`). The secret settings are
+the registry's secret credentials plus the service's own; importable without Django set up
+(gunicorn's logging configuration uses it), when only the environment is read.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from contextlib import suppress
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from urllib.parse import quote, quote_plus
 
+from enrichment.sources.errors import SourceError
 from enrichment.sources.registry import all_credentials
 
 REDACTED = "[redacted]"
@@ -89,3 +90,25 @@ def redact(text: str, also: Iterable[str] = ()) -> str:
 def contains_secret(text: str, also: Iterable[str] = ()) -> bool:
     """Does the text hold a configured secret (or one of `also`) word for word?"""
     return any(secret in text for secret in _forms([*configured_secrets(), *also]))
+
+
+@contextmanager
+def redacting() -> Iterator[list[str]]:
+    """Reword any SourceError leaving the block without the secrets in the yielded list."""
+    sent: list[str] = []  # the block adds the credentials its request carries
+    try:
+        yield sent
+    except SourceError as error:
+        error.reword(redact(error.message, also=sent))
+        raise
+
+
+def header_secrets(values: Iterable[str | bytes | None]) -> list[str]:
+    """Auth header values, and the credential in each: "Bearer X", "Discogs token=X" -> X."""
+    found = []
+    for raw in values:
+        value = raw.decode(errors="replace") if isinstance(raw, bytes) else raw or ""
+        last = value.split()[-1] if value.split() else value
+        name, equals, credential = last.partition("=")
+        found += [value, credential if equals and credential and name.isalpha() else last]
+    return found

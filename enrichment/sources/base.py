@@ -14,8 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -23,7 +22,7 @@ import requests
 from django.conf import settings
 
 from enrichment import metrics
-from enrichment.redaction import contains_secret, redact
+from enrichment.redaction import contains_secret, header_secrets, redacting
 from enrichment.sources import cache as response_cache
 from enrichment.sources.breaker import breaker_for
 from enrichment.sources.errors import (
@@ -50,28 +49,6 @@ _sessions_lock = threading.Lock()
 
 class NotFound(Exception):
     """Raised by `Source.check_body` when a 2xx body means "no such thing"."""
-
-
-@contextmanager
-def redacting() -> Iterator[list[str]]:
-    """Reword any SourceError leaving the block without the secrets in the yielded list."""
-    sent: list[str] = []  # the block adds the credentials its request carries
-    try:
-        yield sent
-    except SourceError as error:
-        error.reword(redact(error.message, also=sent))
-        raise
-
-
-def header_secrets(values: Iterable[str | bytes | None]) -> list[str]:
-    """Auth header values, and the credential in each: "Bearer X", "Discogs token=X" -> X."""
-    found = []
-    for raw in values:
-        value = raw.decode(errors="replace") if isinstance(raw, bytes) else raw or ""
-        last = value.split()[-1] if value.split() else value
-        name, equals, credential = last.partition("=")
-        found += [value, credential if equals and credential and name.isalpha() else last]
-    return found
 
 
 def http_session(source: str) -> requests.Session:
