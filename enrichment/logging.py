@@ -9,46 +9,17 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import os
-import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+# The one redaction (error texts of the HTTP seam use it too), importable from here as well.
+from enrichment.redaction import REDACTED as REDACTED
+from enrichment.redaction import redact as redact
+
 CONTEXT_FIELDS = ("track_id", "source", "job_id")
-REDACTED = "[redacted]"
-# Settings (or, before Django is set up, environment variables) whose values never appear.
-SECRET_NAMES = (
-    "SECRET_KEY",
-    "SPOTIFY_CLIENT_ID",
-    "SPOTIFY_CLIENT_SECRET",
-    "DISCOGS_TOKEN",
-    "LASTFM_API_KEY",
-    "BEATPORT_API_KEY",
-    "POSTGRES_PASSWORD",
-)
-# Shorter values are not replaced word for word (they would mangle ordinary text); the
-# patterns below still catch them where they sit in a header, URL or query string.
-MIN_SECRET_LENGTH = 6
-_SECRET_KEYS = (
-    r"api_key|apikey|api_sig|access_token|refresh_token|client_secret|token|secret|password"
-)
-_PATTERNS = (
-    # Authorization headers: "Bearer abc", "Basic abc=", "Discogs token=abc".
-    (re.compile(r"(?i)\b(Bearer|Basic)\s+[\w.~+/=-]+"), r"\1 " + REDACTED),
-    (re.compile(r"(?i)\b(Discogs\s+(?:token|key|secret)=)[^\s,;&'\"]+"), r"\1" + REDACTED),
-    # Query strings and key=value text: "?api_key=abc&", "token=abc".
-    (re.compile(rf"(?i)\b({_SECRET_KEYS})=[^\s&,;'\"]+"), r"\1=" + REDACTED),
-    # JSON bodies and dict reprs: '"access_token": "abc"', "'token': 'abc'".
-    (
-        re.compile(rf"(?i)([\"'](?:{_SECRET_KEYS})[\"']\s*:\s*[\"'])[^\"']*"),
-        r"\1" + REDACTED,
-    ),
-    # Passwords in URLs: "postgresql://user:pw@host", "redis://:pw@host".
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^\s@/]+@"), r"\1" + REDACTED + "@"),
-)
 # Attributes every LogRecord has: anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
@@ -76,33 +47,6 @@ def log_context(**fields: Any) -> Iterator[None]:
 def current_context() -> dict[str, Any]:
     """The fields log_context has set in this thread or task."""
     return dict(_context.get())
-
-
-def _settings_secrets() -> list[str]:
-    from django.conf import settings
-
-    if not settings.configured:
-        return []
-    values = [str(getattr(settings, name, "") or "") for name in SECRET_NAMES]
-    databases = getattr(settings, "DATABASES", {})
-    return [*values, str(databases.get("default", {}).get("PASSWORD") or "")]
-
-
-def _configured_secrets() -> list[str]:
-    values = [os.environ.get(name, "") for name in SECRET_NAMES]
-    with suppress(Exception):  # settings that cannot load must not stop a log line
-        values += _settings_secrets()
-    # Longest first, so a secret containing another is replaced whole.
-    return sorted({v for v in values if len(v) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
-
-
-def redact(text: str) -> str:
-    """The text with every configured secret, token and password replaced."""
-    for secret in _configured_secrets():
-        text = text.replace(secret, REDACTED)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def _job_fields(record: logging.LogRecord) -> dict[str, Any]:

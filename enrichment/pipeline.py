@@ -34,6 +34,7 @@ from enrichment.models import (
     claim_cutoff,
     outcome_record,
 )
+from enrichment.redaction import redact
 from enrichment.sources import registry
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def _enrich(track_id: uuid.UUID | str, force_refresh: bool) -> EnrichmentResult:
         result = persist(track.pk, attempt)
     except Exception as error:
         # Never leave the track in_progress, never call a crash a success.
-        record_failure(track_id, f"{type(error).__name__}: {error}")
+        record_failure(track_id, redact(f"{type(error).__name__}: {error}"))
         metrics.TRACKS_ENRICHED.labels(status=Status.FAILED).inc()
         raise
     result.duration_seconds = round(time.monotonic() - started, 3)

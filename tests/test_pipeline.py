@@ -289,6 +289,22 @@ def test_a_crash_while_persisting_is_recorded_as_failed_not_left_in_progress(
     assert status.retry_count == 1
 
 
+def test_a_crash_is_recorded_without_the_credentials_its_text_carries(
+    upstream: f.Fakes, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.LASTFM_API_KEY = "configured-key-5566"
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("GET /?api_key=configured-key-5566 failed")
+
+    monkeypatch.setattr(pipeline, "_apply", broken)
+    track = strobe()
+    with pytest.raises(RuntimeError):
+        pipeline.enrich(track.pk)
+    message = status_of(track).error_message
+    assert "failed" in message and "configured-key" not in message
+
+
 def test_force_refresh_asks_every_source_again(upstream: f.Fakes) -> None:
     track = strobe()
     pipeline.enrich(track.pk)

@@ -2,12 +2,16 @@
 
 Every upstream call of every adapter goes through `Source.get_json`. Only this module talks
 HTTP. Adapters subclass `Source`, describe their endpoints, and parse the JSON it returns.
+No error leaves with a secret in its text: the configured credentials and those the request
+carried are redacted from every SourceError raised here (requests' own texts name the URL,
+query string and all, and upstreams may echo what they were sent).
 """
 
 from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -18,6 +22,7 @@ import requests
 from django.conf import settings
 
 from enrichment import metrics
+from enrichment.redaction import contains_secret, header_secrets, redacting
 from enrichment.sources import cache as response_cache
 from enrichment.sources.breaker import breaker_for
 from enrichment.sources.errors import (
@@ -37,6 +42,7 @@ NOT_FOUND_TTL = timedelta(hours=6)
 MAX_RETRY_AFTER = 3600.0
 USER_AGENT = "SongNodesEnrichment/1.0 (+https://github.com/songnodes)"
 
+logger = logging.getLogger(__name__)
 _sessions: dict[str, requests.Session] = {}
 _sessions_lock = threading.Lock()
 
@@ -125,27 +131,40 @@ class Source:
         problem = self.missing_configuration()
         if problem:
             raise Unconfigured(self.name, problem)
+        credentials = self.auth_params()
         request = requests.Request(
             "GET",
             f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url,
-            params={**dict(params or {}), **self.auth_params()},
+            params={**dict(params or {}), **credentials},
             headers={"User-Agent": self.user_agent(), **(headers or {})},
         )
-        # The key is made before credentials are added: a hit needs no token at all.
-        key = self.cache.create_key(request.prepare())
-        if ttl is not None and not self.force_refresh:
-            cached = self.cache.get_response(key)
-            if cached is not None and not cached.is_expired:
-                metrics.CACHE_HITS.labels(api=self.name).inc()
-                self.cache_hits += 1
-                return self._interpret(endpoint, cached.status_code, cached.text)
-        metrics.CACHE_MISSES.labels(api=self.name).inc()
-        request.headers = {**request.headers, **self.auth_headers()}
-        response, payload = self.send(request.prepare(), endpoint)
-        if ttl is not None:
-            lifetime = NOT_FOUND_TTL if payload is None else ttl
-            self.cache.save_response(response, key, expires=datetime.now(UTC) + lifetime)
-        return payload
+        with redacting() as sent:
+            sent += credentials.values()
+            # The key is made before credentials are added: a hit needs no token at all.
+            key = self.cache.create_key(request.prepare())
+            if ttl is not None and not self.force_refresh:
+                cached = self.cache.get_response(key)
+                if cached is not None and not cached.is_expired:
+                    metrics.CACHE_HITS.labels(api=self.name).inc()
+                    self.cache_hits += 1
+                    return self._interpret(endpoint, cached.status_code, cached.text)
+            metrics.CACHE_MISSES.labels(api=self.name).inc()
+            auth_headers = self.auth_headers()  # may ask for a token: post_form redacts its own
+            sent += header_secrets(auth_headers.values())
+            request.headers = {**request.headers, **auth_headers}
+            response, payload = self.send(request.prepare(), endpoint)
+            if ttl is not None:
+                self._remember(response, key, NOT_FOUND_TTL if payload is None else ttl, sent)
+            return payload
+
+    def _remember(
+        self, response: requests.Response, key: str, lifetime: timedelta, sent: list[str]
+    ) -> None:
+        """Cache the response, unless it repeats a credential (no row may hold one)."""
+        if contains_secret(f"{response.headers}\n{response.text}", also=sent):
+            logger.warning("%s: %s answer repeats a credential: not cached", self.name, key)
+            return
+        self.cache.save_response(response, key, expires=datetime.now(UTC) + lifetime)
 
     def post_form(
         self,
@@ -163,7 +182,12 @@ class Source:
             "POST", url, data=dict(data), auth=basic_auth, headers={"User-Agent": self.user_agent()}
         ).prepare()
         metrics.CACHE_MISSES.labels(api=self.name).inc()
-        return self.send(request, endpoint)[1]
+        with redacting() as sent:
+            sent += [
+                *(basic_auth or ()),
+                *header_secrets([request.headers.get("Authorization")]),
+            ]
+            return self.send(request, endpoint)[1]
 
     def send(
         self, request: requests.PreparedRequest, endpoint: str
@@ -179,12 +203,15 @@ class Source:
             started = time.monotonic()
             try:
                 response = http_session(self.name).send(request, timeout=settings.HTTP_TIMEOUT)
+            # requests' errors (and the urllib3 ones they chain) name the URL, query string
+            # included: only our rewordable, redacted text leaves, not their exceptions.
             except requests.Timeout as error:
                 self._count("timeout")
-                raise TransientSourceError(self.name, f"{endpoint}: timed out") from error
+                reason = type(error).__name__
+                raise TransientSourceError(self.name, f"{endpoint}: timed out ({reason})") from None
             except requests.RequestException as error:
                 self._count("connection_error")
-                raise TransientSourceError(self.name, f"{endpoint}: {error}") from error
+                raise TransientSourceError(self.name, f"{endpoint}: {error}") from None
             finally:
                 metrics.API_RESPONSE_TIME.labels(api=self.name).observe(time.monotonic() - started)
             try:

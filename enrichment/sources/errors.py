@@ -15,6 +15,11 @@ class SourceError(Exception):
         self.message = message
         self.retry_after = retry_after
 
+    def reword(self, message: str) -> None:
+        """Replace the message (the seam takes secrets out of it before it leaves)."""
+        self.message = message
+        self.args = (f"{self.source}: {message}",)
+
 
 class TransientSourceError(SourceError):
     """Try again later: timeouts, 5xx, connection errors."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from enrichment.fields import UNIT_FEATURES
 from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX
+from enrichment.redaction import redact
 from enrichment.sources.errors import MalformedResponse
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,9 @@ def parsing(source: str, endpoint: str) -> Iterator[None]:
     try:
         yield
     except (PayloadError, KeyError, TypeError, ValueError, AttributeError) as error:
-        raise MalformedResponse(source, f"{endpoint}: unexpected body: {error}") from error
+        # The error may quote a body value, and an upstream may echo what it was sent.
+        message = f"{endpoint}: unexpected body: {redact(str(error))}"
+        raise MalformedResponse(source, message) from error
 
 
 # --- reading JSON --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from typing import Any
 
@@ -156,3 +157,74 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
     assert parse_retry_after("999999") == 3600.0
+
+
+# --- no credential leaves the seam -----------------------------------------------------------
+def repeating_request(request: requests.PreparedRequest) -> str:
+    """What a careless upstream (or requests' own error text) says: URL and credentials."""
+    return f"{request.url} Authorization: {request.headers.get('Authorization')!s}"
+
+
+@responses.activate
+def test_a_connection_error_names_its_url_without_the_credentials_it_carried() -> None:
+    def refuse(request: requests.PreparedRequest) -> Any:
+        raise requests.ConnectionError(
+            f"Max retries exceeded with url: {repeating_request(request)}"
+        )
+
+    responses.add_callback(responses.GET, URL, callback=refuse)
+    with pytest.raises(TransientSourceError) as caught:
+        EchoSource().lookup("a")
+    text = str(caught.value)
+    assert "Max retries exceeded with url: https://api.deezer.com/items/a?fields=all" in text
+    assert "very-secret" not in text and "secret_param=[redacted]" in text
+    assert caught.value.__cause__ is None  # requests' exception, naming the URL, stays here
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [400, 401, 403, 422])
+def test_an_error_body_repeating_the_credentials_is_reported_without_them(status: int) -> None:
+    responses.add_callback(responses.GET, URL, lambda r: (status, {}, repeating_request(r)))
+    with pytest.raises(PermanentSourceError) as caught:
+        EchoSource().lookup("a")
+    assert f"HTTP {status}" in str(caught.value) and "very-secret" not in str(caught.value)
+
+
+@responses.activate
+def test_a_configured_credential_is_redacted_from_any_error(settings: Any) -> None:
+    settings.DISCOGS_TOKEN = "configured-token-0123"
+    responses.get(URL, body='{"error": "configured-token-0123 is not', status=200)
+    with pytest.raises(MalformedResponse) as caught:
+        EchoSource().lookup("a")
+    responses.replace(responses.GET, URL, status=403, body="configured-token-0123 refused")
+    with pytest.raises(ConfigurationError) as refused:
+        EchoSource().lookup("a")
+    assert "configured-token" not in str(caught.value) + str(refused.value)
+
+
+@responses.activate
+def test_an_answer_repeating_a_credential_is_not_cached() -> None:
+    responses.add_callback(responses.GET, URL, lambda r: (404, {}, repeating_request(r)))
+    assert EchoSource().lookup("a") is None
+    responses.replace(responses.GET, URL, json={"id": 1}, headers={"Link": "?very-secret-param"})
+    assert EchoSource().lookup("a") == {"id": 1}
+    assert not ApiCache.objects.exists()
+
+
+@responses.activate
+def test_a_failed_form_post_hides_the_basic_auth_it_sent() -> None:
+    def refuse(request: requests.PreparedRequest) -> Any:
+        raise requests.ConnectionError(repeating_request(request))
+
+    responses.add_callback(responses.POST, f"{BASE}/token", callback=refuse)
+    with pytest.raises(TransientSourceError) as caught:
+        EchoSource().post_form(
+            f"{BASE}/token",
+            {"grant_type": "x"},
+            endpoint="token",
+            basic_auth=("app-id-77", "app-pw-77"),
+        )
+    encoded = base64.b64encode(b"app-id-77:app-pw-77").decode()
+    text = str(caught.value)
+    assert "token: " in text and "Authorization: [redacted]" in text
+    assert all(secret not in text for secret in ("app-id-77", "app-pw-77", encoded))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
+from enrichment.sources.errors import MalformedResponse
 from enrichment.sources.types import (
     AudioFeatures,
     PayloadError,
     get_int,
     opt_float,
+    parsing,
     partial_date,
     strings,
 )
@@ -60,3 +63,10 @@ def test_out_of_range_features_are_dropped_and_noted() -> None:
     )
     assert features.fields() == {"key_pitch_class": 4, "key_mode": 1}
     assert len(features.notes()) == 2
+
+
+def test_a_body_value_quoted_in_a_parsing_error_is_redacted(settings: Any) -> None:
+    settings.LASTFM_API_KEY = "configured-key-8899"
+    with pytest.raises(MalformedResponse) as caught, parsing("api", "track"):
+        raise PayloadError("href 'https://x.test/?k=configured-key-8899' is not a track URL")
+    assert "configured-key" not in str(caught.value) and "[redacted]" in str(caught.value)
