@@ -22,7 +22,8 @@ UPDATE rate_limit_state AS state
   FROM clock
  WHERE state.api = %(api)s
    AND greatest(state.theoretical_arrival, clock.now) - clock.now <= %(max_wait)s
-RETURNING greatest(state.theoretical_arrival - %(interval)s - clock.now, 0)
+RETURNING greatest(state.theoretical_arrival - %(interval)s - clock.now, 0),
+          state.theoretical_arrival - %(interval)s
 """
 _WAIT = """
 SELECT greatest(theoretical_arrival - extract(epoch FROM clock_timestamp())::float8, 0)
@@ -49,6 +50,8 @@ class RateLimiter:
         self.rate = rate
         self.interval = 1.0 / rate
         self.max_wait = settings.RATE_LIMIT_MAX_WAIT if max_wait is None else max_wait
+        # The last slot this limiter booked, in epoch seconds on the database clock.
+        self.last_slot: float | None = None
 
     def _ensure_row(self) -> None:
         # Once per process and database, not per limiter: a limiter is made per attempt.
@@ -74,6 +77,7 @@ class RateLimiter:
             cursor.execute(_BOOK, params)
             row = cursor.fetchone()
             if row is not None:
+                self.last_slot = float(row[1])
                 return float(row[0])
             cursor.execute(_WAIT, [self.api])
             waiting = cursor.fetchone()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -70,11 +71,12 @@ CHILD = """
 import json, time
 from enrichment.sources.ratelimit import RateLimiter
 limiter = RateLimiter("test-shared", {rate}, max_wait=60)
-stamps = []
+stamps, slots = [], []
 for _ in range({calls}):
     limiter.acquire()
     stamps.append(time.time())
-print(json.dumps(stamps))
+    slots.append(limiter.last_slot)
+print(json.dumps({{"stamps": stamps, "slots": slots}}))
 """
 
 
@@ -83,19 +85,21 @@ print(json.dumps(stamps))
 def test_several_processes_share_one_limit() -> None:
     rate, calls, processes = 25.0, 15, 3
     children = [start_snippet(CHILD.format(rate=rate, calls=calls)) for _ in range(processes)]
-    stamps: list[float] = []
+    pairs: list[tuple[float, float]] = []  # (booked slot, when the caller went ahead)
     for child in children:
         out, err = child.communicate(timeout=120)
         assert child.returncode == 0, err
-        stamps += json.loads(out.strip().splitlines()[-1])
-    stamps.sort()
-    # What an upstream enforcing the rate with a burst of 2 would see: not one rejection
-    # (a single gap can look short when the previous sleeper woke late; that is fine).
-    assert bucket_rejections(stamps, rate, burst=2) == 0
-    # Together they never beat the one shared rate. (How close they get to it is a speed
-    # figure, measured by bench/throughput.py: a busy machine only makes it lower.)
-    achieved = (len(stamps) - 1) / (stamps[-1] - stamps[0])
-    assert achieved <= rate * 1.02
+        answer = json.loads(out.strip().splitlines()[-1])
+        pairs += zip(answer["slots"], answer["stamps"], strict=True)
+    slots = sorted(slot for slot, _ in pairs)
+    # The booked slots, on the database clock, are one interval apart across the three
+    # processes: what an upstream enforcing the rate with no burst at all would accept.
+    # (Epoch seconds as doubles carry ~1e-7 s of rounding, hence the tolerance.)
+    assert all(b - a >= 1 / rate - 1e-5 for a, b in itertools.pairwise(slots))
+    # And no caller goes ahead before its slot (same host, so the clocks agree to within a
+    # millisecond). How late a descheduled sleeper wakes depends on the machine's load:
+    # bench/throughput.py measures what the upstream sees on a busy machine.
+    assert all(stamp >= slot - 0.005 for slot, stamp in pairs)
 
 
 def bucket_rejections(stamps: list[float], rate: float, burst: float) -> int:
