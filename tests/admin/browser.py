@@ -12,7 +12,6 @@ import fcntl
 import json
 import os
 import select
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -22,21 +21,13 @@ FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-quic",
     "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
     "--remote-debugging-pipe",
 )
-
-
-def find_chromium() -> str | None:
-    """Debian's chromium, or any chromium/chrome on PATH."""
-    for name in ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 class BrowserError(RuntimeError):
@@ -57,16 +48,25 @@ class Browser:
         child_read = fcntl.fcntl(commands_read, fcntl.F_DUPFD, 10)
         child_write = fcntl.fcntl(replies_write, fcntl.F_DUPFD, 10)
         command = [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"]
+        # Chromium's own messages, kept to explain a browser that dies or never answers.
+        self.log = profile.with_name(profile.name + ".log")
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log.open("wb")
         self.process = subprocess.Popen(
             ["/bin/bash", "-c", f'exec "$@" 3<&{child_read} 4>&{child_write}', "bash", *command],
             pass_fds=(child_read, child_write),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log,
         )
+        log.close()
         for fd in (commands_read, replies_write, child_read, child_write):
             os.close(fd)
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        attached = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})
+        try:
+            target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            attached = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})
+        except BrowserError:
+            self.close()  # no browser left behind by a failed start
+            raise
         self.session = attached["sessionId"]
 
     def call(self, method: str, params: dict[str, Any] | None = None, page: bool = False) -> Any:
@@ -88,13 +88,21 @@ class Browser:
         while b"\0" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([self._replies], [], [], remaining)[0]:
-                raise BrowserError("Chromium did not answer in time")
+                raise BrowserError(f"Chromium did not answer in time{self._log_tail()}")
             chunk = os.read(self._replies, 1 << 16)
             if not chunk:
-                raise BrowserError("Chromium closed the pipe")
+                raise BrowserError(f"Chromium closed the pipe{self._log_tail()}")
             self._buffer += chunk
         raw, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(raw)
+
+    def _log_tail(self, lines: int = 20) -> str:
+        """The end of Chromium's messages, for an error."""
+        try:
+            tail = self.log.read_text(errors="replace").splitlines()[-lines:]
+        except OSError:
+            return ""
+        return "; Chromium said:\n" + "\n".join(tail) if tail else ""
 
     def set_cookie(self, name: str, value: str, url: str) -> None:
         self.call("Network.setCookie", {"name": name, "value": value, "url": url}, page=True)
@@ -135,7 +143,7 @@ class Browser:
         self.call("Emulation.setDeviceMetricsOverride", metrics, page=True)
 
     def close(self) -> None:
-        with contextlib.suppress(BrowserError):
+        with contextlib.suppress(BrowserError, OSError):  # already gone: a broken pipe
             self.call("Browser.close")
         try:
             self.process.wait(timeout=10)

@@ -1,4 +1,7 @@
-"""The curator pages in a real headless Chromium against a live server (skipped without it)."""
+"""The curator pages in a real headless Chromium against a live server.
+
+Without Chromium the test skips on a developer's machine and fails in CI (tests/required.py).
+"""
 
 from __future__ import annotations
 
@@ -15,30 +18,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enrichment.models import ApiCache, EnrichmentStatus, Track
-from tests.admin.browser import Browser, find_chromium
+from tests import required
+from tests.admin.browser import Browser
 from tests.admin.factories import SPOTIFY_A, jobs_of, spotify_candidates, with_review
 from tests.factories import make_track
 
-CHROMIUM = find_chromium()
 SCREENSHOTS = settings.DATA_DIR / "screenshots"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="Chromium is not installed (Debian: apt-get install chromium); "
-        "the browser test drives /usr/bin/chromium headless",
-    ),
-]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def browser(live_server: Any, curator: User, tmp_path: Path) -> Iterator[Browser]:
-    """Chromium logged in as the curator through a real session cookie."""
+    """Chromium logged in as the curator through a real session cookie (fresh profile)."""
+    binary = required.path_of(required.CHROMIUM)
     client = Client()
     client.force_login(curator)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    assert CHROMIUM is not None
-    with Browser(CHROMIUM, tmp_path / "profile") as chromium:
+    with Browser(binary, tmp_path / "profile") as chromium:
         chromium.set_cookie(settings.SESSION_COOKIE_NAME, session, live_server.url)
         yield chromium
 

@@ -1,7 +1,8 @@
 """A parser-free look at PromQL: which metrics and labels an expression uses, and sanity checks.
 
-promtool is not available here; this catches what breaks dashboards silently: a metric or a
-label the code does not export, an unknown function, unbalanced brackets.
+Runs without promtool or Prometheus (test_promtool.py and test_prometheus.py use the real ones
+where installed); this catches what breaks dashboards silently: a metric or a label the code does
+not export, an unknown function, unbalanced brackets.
 """
 
 from __future__ import annotations
