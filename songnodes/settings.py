@@ -181,6 +181,9 @@ for _credential in all_credentials():
 HTTP_CACHE = _env.string("HTTP_CACHE", "db")
 # Longest a caller waits for a rate-limit token before the call counts as a transient error.
 RATE_LIMIT_MAX_WAIT = _env.number("RATE_LIMIT_MAX_WAIT", 30.0)
+# A request woken later than this fraction of its API's interval after its slot gives the slot
+# up and books the next one, so a descheduled worker never goes out next to the following one.
+RATE_LIMIT_LATE_TOLERANCE = _env.number("RATE_LIMIT_LATE_TOLERANCE", 0.5)
 HTTP_TIMEOUT = _env.number("HTTP_TIMEOUT", 15.0)
 
 # The sources enrichment asks, in any order (the pipeline fixes the order).

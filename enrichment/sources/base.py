@@ -194,11 +194,11 @@ class Source:
     ) -> tuple[requests.Response, Any | None]:
         """Rate-limit turn, then one call through the breaker: (response, payload or None)."""
         self.breaker.raise_if_open()  # refuse before spending a rate-limit turn
-        slot = time.monotonic() + self.limiter.reserve()  # book the turn (outside the breaker)
+        slot = self.limiter.book()  # book the turn (outside the breaker)
         with self.breaker.calling():
             # The breaker's bookkeeping reads happen while we wait, so the request leaves
             # the moment its slot arrives.
-            time.sleep(max(0.0, slot - time.monotonic()))
+            self.limiter.wait_for(slot)
             self.network_calls += 1
             started = time.monotonic()
             try:

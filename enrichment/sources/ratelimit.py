@@ -38,6 +38,7 @@ UPDATE rate_limit_state
 
 
 _rows_ready: set[tuple[str, str]] = set()
+_REBOOKS = 3  # fresh slots a late sleeper may take before it goes anyway
 
 
 class RateLimiter:
@@ -50,6 +51,7 @@ class RateLimiter:
         self.rate = rate
         self.interval = 1.0 / rate
         self.max_wait = settings.RATE_LIMIT_MAX_WAIT if max_wait is None else max_wait
+        self.late_tolerance = settings.RATE_LIMIT_LATE_TOLERANCE
         # The last slot this limiter booked, in epoch seconds on the database clock.
         self.last_slot: float | None = None
 
@@ -93,9 +95,34 @@ class RateLimiter:
 
     def acquire(self) -> None:
         """Wait for this process's turn (bounded by max_wait)."""
-        delay = self.reserve()
-        if delay > 0:
-            time.sleep(delay)
+        self.wait_for(self.book())
+
+    def book(self) -> float:
+        """Book the next slot; when it comes, on this process's monotonic clock.
+
+        The wait is measured from the moment the booking returns, never from before it was
+        sent: a slow booking (a busy database) would otherwise send the request early.
+        """
+        wait = self.reserve()
+        return time.monotonic() + wait
+
+    def wait_for(self, slot: float) -> None:
+        """Sleep until a booked slot (monotonic clock); woken too late, take a fresh slot.
+
+        A sleeper that the operating system wakes late (a busy host) would go out next to the
+        caller of the following slot, and the upstream would see two requests closer than the
+        rate allows. Later than `late_tolerance` x the interval, the slot is given up and the
+        next free one booked (a few times at most; a full queue means going now).
+        """
+        for _ in range(_REBOOKS):
+            time.sleep(max(0.0, slot - time.monotonic()))
+            if time.monotonic() - slot <= self.late_tolerance * self.interval:
+                return
+            try:
+                slot = self.book()
+            except LimiterBusy:
+                return
+        time.sleep(max(0.0, slot - time.monotonic()))
 
     def penalise(self, seconds: float) -> None:
         """Push everyone's next slot at least `seconds` away (after a 429/503 Retry-After)."""
