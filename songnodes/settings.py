@@ -21,6 +21,8 @@ _env = Environment(process_environment(BASE_DIR))
 INVALID_SETTINGS: dict[str, str] = _env.invalid
 # Every variable settings read, with its kind (songnodes.env.KINDS).
 SETTING_KINDS: dict[str, str] = _env.kinds
+# ... and its default (docs/operations.md and .env.example must give the same).
+SETTING_DEFAULTS: dict[str, object] = _env.defaults
 
 DATA_DIR = data_dir(_env)
 
