@@ -19,6 +19,7 @@ from typing import Any
 
 CONTEXT_FIELDS = ("track_id", "source", "job_id")
 REDACTED = "[redacted]"
+FORBIDDEN = 403
 # Settings (or, before Django is set up, environment variables) whose values never appear.
 SECRET_NAMES = (
     "SECRET_KEY",
@@ -139,6 +140,17 @@ class RedactSecretsFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        return True
+
+
+class QuietForbiddenFilter(logging.Filter):
+    """Log a 403 as its one line: a refused request is not a fault, its traceback only noise."""
+
+    # Django attaches the PermissionDenied's traceback (django.request); CSRF and DRF do not.
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == FORBIDDEN:
+            record.exc_info, record.exc_text = None, None
         return True
 
 

@@ -220,6 +220,7 @@ LOGGING = {
     "filters": {
         "context": {"()": "enrichment.logging.ContextFilter"},
         "redact": {"()": "enrichment.logging.RedactSecretsFilter"},
+        "quiet_forbidden": {"()": "enrichment.logging.QuietForbiddenFilter"},
     },
     "formatters": {
         "plain": {"()": "enrichment.logging.PlainFormatter"},
@@ -237,6 +238,9 @@ LOGGING = {
         # Through the root handler only (Django's defaults would print some lines twice).
         "django": {"level": "INFO", "propagate": True},
         "django.server": {"level": "INFO", "propagate": True},
+        # A 403 is one WARNING line, without the traceback Django adds to PermissionDenied.
+        "django.request": {"filters": ["quiet_forbidden"], "propagate": True},
+        "django.security.csrf": {"filters": ["quiet_forbidden"], "propagate": True},
         "pgserver": {"level": "WARNING"},
         # One INFO line per command start-up otherwise.
         "procrastinate.blueprints": {"level": "WARNING"},
