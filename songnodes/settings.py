@@ -206,6 +206,12 @@ ENRICH_BATCH_SIZE = _env.integer("ENRICH_BATCH_SIZE", 100)
 ENRICH_THREADS = _env.integer("ENRICH_THREADS", 16)
 ENRICH_MAX_BATCH_REQUEST = _env.integer("ENRICH_MAX_BATCH_REQUEST", 1000)
 
+# --- Admin --------------------------------------------------------------------------------
+# A reset or lock/unlock over "everything matching the filter" changes at most this many
+# tracks per request (the message says how many are left), this many rows per UPDATE.
+ADMIN_ACTION_LIMIT = _env.integer("ADMIN_ACTION_LIMIT", 100_000)
+ADMIN_UPDATE_BATCH_SIZE = _env.integer("ADMIN_UPDATE_BATCH_SIZE", 1000)
+
 # --- Logging ------------------------------------------------------------------------------
 # One line per event on stderr: LOG_FORMAT=plain (readable) or json (one object per line),
 # with track_id / source / job_id when known and every configured secret redacted
