@@ -20,6 +20,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from enrichment.camelot import CAMELOT_PATTERN as CAMELOT_REGEX
 from enrichment.camelot import OPEN_KEY_PATTERN as OPEN_KEY_REGEX
 from enrichment.fields import UNIT_FEATURES
+from enrichment.tokens import ApiToken as ApiToken  # its own module, one of the app's models
 
 ISRC_REGEX = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
 SPOTIFY_ID_REGEX = r"^[0-9A-Za-z]{22}$"

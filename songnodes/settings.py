@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "procrastinate.contrib.django",
     "enrichment",
@@ -114,7 +113,7 @@ API_OPEN_READS = _env.boolean("API_OPEN_READS", False)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "enrichment.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["enrichment.api.permissions.ReadsOpenWritesAuthenticated"],
@@ -153,6 +152,10 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": "enrichment.api.health.HEALTH_STATES",
     },
 }
+# Failed authentications (wrong API tokens, failed admin logins) per client address: after
+# this many within the window (seconds) every attempt from it is answered 429 until it ends.
+AUTH_FAILURE_LIMIT = _env.integer("AUTH_FAILURE_LIMIT", 10)
+AUTH_FAILURE_WINDOW = _env.integer("AUTH_FAILURE_WINDOW", 300)
 # CORS is closed unless origins are listed (no CORS headers at all by default).
 CORS_ALLOWED_ORIGINS = _env.strings("CORS_ALLOWED_ORIGINS")
 
