@@ -190,6 +190,9 @@ HTTP_TIMEOUT = _env.number("HTTP_TIMEOUT", 15.0)
 
 # The sources enrichment asks, in any order (the pipeline fixes the order).
 ENRICHMENT_SOURCES = _env.strings("ENRICHMENT_SOURCES", ",".join(api.name for api in APIS))
+# An unreadable upstream answer is retried (as a transient failure) until a provider has
+# given this many in a row for a track; then it is recorded as that provider's error.
+MALFORMED_MAX_ATTEMPTS = _env.integer("MALFORMED_MAX_ATTEMPTS", 3)
 # A claim older than this (seconds) is taken to belong to a dead worker and may be retaken.
 ENRICH_CLAIM_TIMEOUT = _env.integer("ENRICH_CLAIM_TIMEOUT", 900)
 
