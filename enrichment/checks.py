@@ -310,3 +310,15 @@ def check_numeric_settings(app_configs: AppConfigs, **kwargs: Any) -> list[Check
             )
         )
     return problems
+
+
+@register()
+def check_free_disk_space(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """W010: little free space where the metrics files and the embedded Postgres are."""
+    from songnodes.bootstrap import LOW_FREE_BYTES, disk_space_message, short_of_space
+
+    directories = [Path(settings.PROMETHEUS_MULTIPROC_DIR), Path(settings.DATA_DIR)]
+    short = short_of_space([d for d in directories if d.is_dir()], LOW_FREE_BYTES)
+    if not short:
+        return []
+    return [Warning(disk_space_message(*short), obj=str(short[0]), id="songnodes.W010")]
