@@ -11,11 +11,15 @@ from __future__ import annotations
 import errno
 import os
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import values
 from prometheus_client.mmap_dict import _INITIAL_MMAP_SIZE, MmapedDict
 
+# prometheus_client is untyped: the two methods extended here, typed once.
+_open_file: Callable[..., None] = MmapedDict.__init__
+_add_entry: Callable[..., Any] = MmapedDict._init_value
 # Filesystems that cannot reserve blocks: the file stays sparse, as prometheus_client has it.
 _UNSUPPORTED = {errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS}
 
@@ -56,7 +60,7 @@ class ReservedMmapedDict(MmapedDict):
             with open(filename, "a+b") as file:
                 if os.fstat(file.fileno()).st_size == 0:
                     reserve(file.fileno(), _INITIAL_MMAP_SIZE, filename)
-        super().__init__(filename, read_mode)
+        _open_file(self, filename, read_mode)
 
     def _init_value(self, key: str) -> Any:
         needed, capacity = self._used + _entry_size(key), self._capacity
@@ -64,9 +68,9 @@ class ReservedMmapedDict(MmapedDict):
             capacity *= 2
         if capacity != self._capacity:
             reserve(self._f.fileno(), capacity, self._fname)
-        return super()._init_value(key)
+        return _add_entry(self, key)
 
 
 def install() -> None:
     """Make prometheus_client open its multiprocess files through ReservedMmapedDict."""
-    values.MmapedDict = ReservedMmapedDict  # type: ignore[misc]
+    vars(values)["MmapedDict"] = ReservedMmapedDict
