@@ -11,5 +11,5 @@ class EnrichmentConfig(AppConfig):
     verbose_name = "Enrichment"
 
     def ready(self) -> None:
-        """Register the configuration system checks."""
-        from enrichment import checks  # noqa: F401 (registration happens on import)
+        """Register the configuration system checks and the failed-login counter."""
+        from enrichment import auth_failures, checks  # noqa: F401 (registration happens on import)

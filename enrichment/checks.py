@@ -310,3 +310,40 @@ def check_numeric_settings(app_configs: AppConfigs, **kwargs: Any) -> list[Check
             )
         )
     return problems
+
+
+@register()
+def check_free_disk_space(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """W010: little free space where the metrics files and the embedded Postgres are."""
+    from songnodes.bootstrap import LOW_FREE_BYTES, disk_space_message, short_of_space
+
+    directories = [Path(settings.PROMETHEUS_MULTIPROC_DIR), Path(settings.DATA_DIR)]
+    short = short_of_space([d for d in directories if d.is_dir()], LOW_FREE_BYTES)
+    if not short:
+        return []
+    return [Warning(disk_space_message(*short), obj=str(short[0]), id="songnodes.W010")]
+
+
+# Counts and sizes that make no sense below 1 (0 would block every login, or crash a batch).
+POSITIVE_SETTINGS = (
+    "ADMIN_ACTION_LIMIT",
+    "ADMIN_UPDATE_BATCH_SIZE",
+    "AUTH_FAILURE_LIMIT",
+    "AUTH_FAILURE_WINDOW",
+    "MALFORMED_MAX_ATTEMPTS",
+)
+
+
+@register()
+def check_positive_counts(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """E020: limits, batch sizes and windows are at least 1."""
+    return [
+        Error(
+            f"{name}={getattr(settings, name)!r} must be a whole number of at least 1.",
+            hint=f"Set {name} to 1 or more (see .env.example), or remove it for the default.",
+            obj=name,
+            id="songnodes.E020",
+        )
+        for name in POSITIVE_SETTINGS
+        if getattr(settings, name) < 1
+    ]

@@ -20,6 +20,7 @@ from enrichment.redaction import REDACTED as REDACTED
 from enrichment.redaction import redact as redact
 
 CONTEXT_FIELDS = ("track_id", "source", "job_id")
+FORBIDDEN = 403
 # Attributes every LogRecord has: anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
@@ -83,6 +84,17 @@ class RedactSecretsFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        return True
+
+
+class QuietForbiddenFilter(logging.Filter):
+    """Log a 403 as its one line: a refused request is not a fault, its traceback only noise."""
+
+    # Django attaches the PermissionDenied's traceback (django.request); CSRF and DRF do not.
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == FORBIDDEN:
+            record.exc_info, record.exc_text = None, None
         return True
 
 

@@ -16,7 +16,8 @@ from enrichment.matching import MatchDecision, Query, decide, worth_reviewing
 from enrichment.merge import Found
 from enrichment.models import SourceOutcome
 from enrichment.sources import registry
-from enrichment.sources.errors import SourceError
+from enrichment.sources.base import Source
+from enrichment.sources.errors import MalformedResponse, SourceError
 from enrichment.sources.protocols import (
     Adapter,
     Identifies,
@@ -96,6 +97,9 @@ class Attempt:
                 self.outcomes[provider.name] = step(self, provider)
         except SourceError as error:
             self.outcomes[provider.name] = Outcome(error.outcome, error.message, error.retry_after)
+            source = self.sources.get(provider.api)
+            if isinstance(error, MalformedResponse) and isinstance(source, Source):
+                source.forget_stored()  # never serve the unreadable answer again
 
     def accept(self, provider: str, result: Result, confidence: float) -> Outcome:
         """Record a provider's result as found data and learn its identifiers."""

@@ -15,6 +15,11 @@ from collections.abc import Callable, Iterable
 from prometheus_client import Counter, Histogram, multiprocess
 from prometheus_client.mmap_dict import MmapedDict
 
+from enrichment import metrics_files
+
+# Before any metric is declared: a full disk is then an error, not a SIGBUS.
+metrics_files.install()
+
 # prometheus_client leaves these two untyped: their types, given once.
 _mark_process_dead: Callable[[int, str], None] = multiprocess.mark_process_dead
 _read_samples: Callable[[str], Iterable[tuple[str, float, float, int]]] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
-from typing import Any, NamedTuple, Self, TypedDict
+from typing import Any, NamedTuple, NotRequired, Self, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -20,6 +20,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from enrichment.camelot import CAMELOT_PATTERN as CAMELOT_REGEX
 from enrichment.camelot import OPEN_KEY_PATTERN as OPEN_KEY_REGEX
 from enrichment.fields import UNIT_FEATURES
+from enrichment.tokens import ApiToken as ApiToken  # its own module, one of the app's models
 
 ISRC_REGEX = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
 SPOTIFY_ID_REGEX = r"^[0-9A-Za-z]{22}$"
@@ -405,11 +406,17 @@ class OutcomeRecord(TypedDict):
     outcome: str  # a SourceOutcome value
     detail: str
     at: str  # ISO 8601
+    attempts: NotRequired[int]  # malformed only: unreadable answers in a row (pipeline.py)
 
 
-def outcome_record(outcome: str, detail: str, at: datetime.datetime) -> OutcomeRecord:
+def outcome_record(
+    outcome: str, detail: str, at: datetime.datetime, attempts: int | None = None
+) -> OutcomeRecord:
     """The one shape of a provider's outcome entry (details cut to 500 characters)."""
-    return {"outcome": str(outcome), "detail": detail[:500], "at": at.isoformat()}
+    record: OutcomeRecord = {"outcome": str(outcome), "detail": detail[:500], "at": at.isoformat()}
+    if attempts is not None:
+        record["attempts"] = attempts
+    return record
 
 
 class ApiCache(models.Model):

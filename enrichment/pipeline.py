@@ -3,7 +3,10 @@
 Status rules: completed = every enabled provider settled (data, definite
 not-found, or nothing to ask); partial = some data, but a provider failed (transiently or
 not), is unconfigured, or a match awaits review; failed = nothing usable. A failed attempt
-counts in retry_count; transient trouble is never recorded as "not found".
+counts in retry_count; transient trouble is never recorded as "not found". An unreadable
+answer (malformed) is often a passing upstream fault: it counts as transient, so the job
+runs again soon, until MALFORMED_MAX_ATTEMPTS in a row for that provider; then it is an
+error like any other permanent one (asked again only by the periodic re-runs).
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from enrichment.sources import registry
 
 logger = logging.getLogger(__name__)
 Status = EnrichmentStatus.Status
+# How soon an attempt that got an unreadable answer asks for a retry (the queue's backoff
+# may make it later).
+MALFORMED_RETRY_SECONDS = 60.0
 
 
 @dataclass
@@ -198,8 +204,29 @@ def _outcomes_json(
     """Per-provider outcomes: this attempt's, plus earlier settled ones it did not re-ask."""
     outcomes = {name: seen for name, seen in previous.items() if name in attempt.skip}
     for provider, outcome in attempt.outcomes.items():
-        outcomes[provider] = outcome_record(outcome.outcome, outcome.detail, now)
+        if outcome.outcome == SourceOutcome.MALFORMED:
+            outcomes[provider] = _malformed_record(previous.get(provider), outcome.detail, now)
+        else:
+            outcomes[provider] = outcome_record(outcome.outcome, outcome.detail, now)
     return outcomes
+
+
+def _malformed_record(before: Any, detail: str, now: datetime) -> OutcomeRecord:
+    """A malformed outcome counting the unreadable answers in a row, saying when it gave up."""
+    attempts = 1
+    if isinstance(before, dict) and before.get("outcome") == SourceOutcome.MALFORMED:
+        attempts += int(before.get("attempts") or 1)
+    limit = settings.MALFORMED_MAX_ATTEMPTS
+    if attempts >= limit:
+        detail = f"gave up after {limit} attempts: {detail}"
+    return outcome_record(SourceOutcome.MALFORMED, detail, now, attempts)
+
+
+def _retries_malformed(seen: OutcomeRecord | None) -> bool:
+    """Is this a malformed outcome with attempts left (so the job should run again soon)?"""
+    if not seen or seen["outcome"] != SourceOutcome.MALFORMED:
+        return False
+    return seen.get("attempts", 1) < settings.MALFORMED_MAX_ATTEMPTS
 
 
 def _settled(seen: Any) -> bool:
@@ -222,6 +249,7 @@ def _judge(track: Track, attempt: Attempt, outcomes: dict[str, OutcomeRecord]) -
     else:
         status = Status.COMPLETED
     hints = [o.retry_after or 60.0 for o in attempt.outcomes.values() if o.transient]
+    hints += [MALFORMED_RETRY_SECONDS for p in attempt.outcomes if _retries_malformed(outcomes[p])]
     return EnrichmentResult(
         track_id=str(track.pk),
         status=status,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -20,6 +22,12 @@ from dotenv import load_dotenv
 from songnodes.env import Environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+MiB = 2**20
+# Below this much free space a process refuses to start: prometheus_client's memory-mapped
+# sample files (in PROMETHEUS_MULTIPROC_DIR) and the embedded Postgres would fail mid-run.
+MIN_FREE_BYTES = 16 * MiB
+# Below this the system check warns (songnodes.W010) while there is still room.
+LOW_FREE_BYTES = 256 * MiB
 
 
 def data_dir(env: Environment) -> Path:
@@ -53,6 +61,25 @@ def metrics_dirs(env: Environment, data: Path) -> tuple[Path, Path]:
     return root, env.path("PROMETHEUS_MULTIPROC_DIR", root / host)
 
 
+def short_of_space(directories: Iterable[Path], minimum: int) -> tuple[Path, int] | None:
+    """The first directory with less than `minimum` bytes free, and how many it has."""
+    for directory in directories:
+        free = shutil.disk_usage(directory).free
+        if free < minimum:
+            return directory, free
+    return None
+
+
+def disk_space_message(directory: Path, free: int) -> str:
+    """What an operator needs to know about a (nearly) full disk."""
+    return (
+        f"only {free // MiB} MiB free in {directory}: the Prometheus metrics files "
+        "(PROMETHEUS_MULTIPROC_DIR) and the embedded Postgres (SONGNODES_DATA_DIR) live "
+        "there, and a full disk kills processes writing them (SIGBUS). Free space on that "
+        "disk, or point PROMETHEUS_METRICS_DIR / SONGNODES_DATA_DIR at one with room."
+    )
+
+
 def create_secret_key(path: Path) -> None:
     """Generate the key file unless it exists; atomic, so processes starting together agree."""
     if path.exists():
@@ -81,4 +108,8 @@ def prepare() -> None:
     # enrichment app, during django.setup()), from this variable.
     _, own = metrics_dirs(env, data)
     own.mkdir(parents=True, exist_ok=True)
+    # A clear refusal now rather than a SIGBUS without a word later.
+    short = short_of_space([own, data], MIN_FREE_BYTES)
+    if short:
+        raise SystemExit(f"songnodes: cannot start: {disk_space_message(*short)}")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(own)

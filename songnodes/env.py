@@ -62,9 +62,12 @@ class Environment:
         # Every variable read, with its kind (a key of KINDS), and those that could not be.
         self.kinds: dict[str, str] = {}
         self.invalid: dict[str, str] = {}
+        # The default of every variable read (the documentation's defaults are checked on it).
+        self.defaults: dict[str, object] = {}
 
     def _read(self, name: str, kind: str, parse: Callable[[str], T], default: T) -> T:
         self.kinds[name] = kind
+        self.defaults[name] = default
         text = self._values.get(name, "").strip()
         if not text:
             return default
@@ -97,6 +100,7 @@ class Environment:
     def strings(self, name: str, default: str = "") -> list[str]:
         """The items of a comma-separated variable (set but empty: no items, not the default)."""
         self.kinds[name] = "list"
+        self.defaults[name] = default
         text = self._values.get(name, default)
         return [item.strip() for item in text.split(",") if item.strip()]
 

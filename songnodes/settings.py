@@ -21,6 +21,8 @@ _env = Environment(process_environment(BASE_DIR))
 INVALID_SETTINGS: dict[str, str] = _env.invalid
 # Every variable settings read, with its kind (songnodes.env.KINDS).
 SETTING_KINDS: dict[str, str] = _env.kinds
+# ... and its default (docs/operations.md and .env.example must give the same).
+SETTING_DEFAULTS: dict[str, object] = _env.defaults
 
 DATA_DIR = data_dir(_env)
 
@@ -38,7 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "procrastinate.contrib.django",
     "enrichment",
@@ -112,7 +113,7 @@ API_OPEN_READS = _env.boolean("API_OPEN_READS", False)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "enrichment.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["enrichment.api.permissions.ReadsOpenWritesAuthenticated"],
@@ -151,6 +152,10 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": "enrichment.api.health.HEALTH_STATES",
     },
 }
+# Failed authentications (wrong API tokens, failed admin logins) per client address: after
+# this many within the window (seconds) every attempt from it is answered 429 until it ends.
+AUTH_FAILURE_LIMIT = _env.integer("AUTH_FAILURE_LIMIT", 10)
+AUTH_FAILURE_WINDOW = _env.integer("AUTH_FAILURE_WINDOW", 300)
 # CORS is closed unless origins are listed (no CORS headers at all by default).
 CORS_ALLOWED_ORIGINS = _env.strings("CORS_ALLOWED_ORIGINS")
 
@@ -188,6 +193,9 @@ HTTP_TIMEOUT = _env.number("HTTP_TIMEOUT", 15.0)
 
 # The sources enrichment asks, in any order (the pipeline fixes the order).
 ENRICHMENT_SOURCES = _env.strings("ENRICHMENT_SOURCES", ",".join(api.name for api in APIS))
+# An unreadable upstream answer is retried (as a transient failure) until a provider has
+# given this many in a row for a track; then it is recorded as that provider's error.
+MALFORMED_MAX_ATTEMPTS = _env.integer("MALFORMED_MAX_ATTEMPTS", 3)
 # A claim older than this (seconds) is taken to belong to a dead worker and may be retaken.
 ENRICH_CLAIM_TIMEOUT = _env.integer("ENRICH_CLAIM_TIMEOUT", 900)
 
@@ -207,6 +215,12 @@ ENRICH_BATCH_SIZE = _env.integer("ENRICH_BATCH_SIZE", 100)
 ENRICH_THREADS = _env.integer("ENRICH_THREADS", 16)
 ENRICH_MAX_BATCH_REQUEST = _env.integer("ENRICH_MAX_BATCH_REQUEST", 1000)
 
+# --- Admin --------------------------------------------------------------------------------
+# A reset or lock/unlock over "everything matching the filter" changes at most this many
+# tracks per request (the message says how many are left), this many rows per UPDATE.
+ADMIN_ACTION_LIMIT = _env.integer("ADMIN_ACTION_LIMIT", 100_000)
+ADMIN_UPDATE_BATCH_SIZE = _env.integer("ADMIN_UPDATE_BATCH_SIZE", 1000)
+
 # --- Logging ------------------------------------------------------------------------------
 # One line per event on stderr: LOG_FORMAT=plain (readable) or json (one object per line),
 # with track_id / source / job_id when known and every configured secret redacted
@@ -221,6 +235,7 @@ LOGGING = {
     "filters": {
         "context": {"()": "enrichment.logging.ContextFilter"},
         "redact": {"()": "enrichment.logging.RedactSecretsFilter"},
+        "quiet_forbidden": {"()": "enrichment.logging.QuietForbiddenFilter"},
     },
     "formatters": {
         "plain": {"()": "enrichment.logging.PlainFormatter"},
@@ -238,6 +253,9 @@ LOGGING = {
         # Through the root handler only (Django's defaults would print some lines twice).
         "django": {"level": "INFO", "propagate": True},
         "django.server": {"level": "INFO", "propagate": True},
+        # A 403 is one WARNING line, without the traceback Django adds to PermissionDenied.
+        "django.request": {"filters": ["quiet_forbidden"], "propagate": True},
+        "django.security.csrf": {"filters": ["quiet_forbidden"], "propagate": True},
         "pgserver": {"level": "WARNING"},
         # One INFO line per command start-up otherwise.
         "procrastinate.blueprints": {"level": "WARNING"},

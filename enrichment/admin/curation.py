@@ -1,9 +1,12 @@
 """What curators do to sets of tracks: queue enrichment, reset retries, lock and unlock fields.
 
 Each function takes a queryset (one track, a selection, or everything a filter matches) and
-works in batches or single UPDATEs, so "select all" over a million rows stays cheap. Queueing
-runs about 10,000 tracks a second; a request stops after QUEUE_TIME_BUDGET and says so (running
-the action again carries on: tracks with a job waiting or running are skipped).
+works in batches, so "select all" over a million rows stays cheap. Queueing runs about 10,000
+tracks a second; a request stops after QUEUE_TIME_BUDGET and says so (running the action again
+carries on: tracks with a job waiting or running are skipped). Resets and locks change at most
+ADMIN_ACTION_LIMIT tracks per request, ADMIN_UPDATE_BATCH_SIZE per UPDATE, each UPDATE its own
+short transaction (row locks held for one batch, not the whole set), and say how many are left:
+they only touch rows that still need the change, so running the action again carries on.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ import itertools
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Case, F, QuerySet, Value, When
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 
@@ -61,6 +67,37 @@ class QueueReport:
         )
 
 
+@dataclass(frozen=True)
+class UpdateReport:
+    """How many tracks a bulk update changed, and how many it left over the per-request limit."""
+
+    changed: int = 0
+    left: int = 0
+
+    def message(self, done: str) -> str:
+        """The admin's line: what was done, and what remains when the limit stopped it."""
+        if not self.left:
+            return done
+        return (
+            f"{done} Stopped at {settings.ADMIN_ACTION_LIMIT} track(s) per request to keep "
+            f"the page responsive: {self.left} more to do; run the action again to carry on."
+        )
+
+
+def bounded_update(rows: QuerySet[Any], **changes: Any) -> UpdateReport:
+    """UPDATE `rows` (those still needing the change) in short batches, up to the limit."""
+    limit, size = settings.ADMIN_ACTION_LIMIT, settings.ADMIN_UPDATE_BATCH_SIZE
+    # At most `limit` ids, so holding them is cheap; each batch is re-filtered by `rows`,
+    # so a row that changed meanwhile (e.g. a job claimed the track) is left alone.
+    chosen = list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
+    changed = 0
+    for start in range(0, len(chosen), size):
+        with transaction.atomic():
+            changed += rows.filter(pk__in=chosen[start : start + size]).update(**changes)
+    left = rows.count() if len(chosen) >= limit else 0
+    return UpdateReport(changed, left)
+
+
 def track_id_batches(queryset: QuerySet[Track], size: int) -> Generator[list[str], None, None]:
     """The queryset's track ids in batches, read in one pass through a server-side cursor."""
     ids = queryset.order_by().values_list("pk", flat=True).iterator(chunk_size=size)
@@ -93,24 +130,27 @@ def defer_batch(track_ids: Sequence[str], *, force_refresh: bool, priority: int)
     return QueueReport(queued, len(jobs) - queued)
 
 
-def reset_retries(queryset: QuerySet[Track]) -> int:
+def reset_retries(queryset: QuerySet[Track]) -> UpdateReport:
     """Retry count back to 0 and failed tracks back to pending; tracks being enriched untouched."""
-    return (
+    statuses = (
         EnrichmentStatus.objects.filter(track__in=queryset.order_by().values("pk"))
         .exclude(status=Status.IN_PROGRESS)
-        .update(retry_count=0, status=_FAILED_TO_PENDING)
+        .filter(Q(retry_count__gt=0) | Q(status=Status.FAILED))
     )
+    return bounded_update(statuses, retry_count=0, status=_FAILED_TO_PENDING)
 
 
-def lock_fields(queryset: QuerySet[Track], fields: Sequence[str]) -> int:
+def lock_fields(queryset: QuerySet[Track], fields: Sequence[str]) -> UpdateReport:
     """Add fields to every track's locks (enrichment then never overwrites them)."""
-    return queryset.order_by().update(
-        locked_fields=RawSQL(_LOCK_SQL, [list(fields)]), updated_at=Now()
+    unlocked = queryset.order_by().exclude(locked_fields__contains=list(fields))
+    return bounded_update(
+        unlocked, locked_fields=RawSQL(_LOCK_SQL, [list(fields)]), updated_at=Now()
     )
 
 
-def unlock_fields(queryset: QuerySet[Track], fields: Sequence[str]) -> int:
+def unlock_fields(queryset: QuerySet[Track], fields: Sequence[str]) -> UpdateReport:
     """Remove fields from every track's locks."""
-    return queryset.order_by().update(
-        locked_fields=RawSQL(_UNLOCK_SQL, [list(fields)]), updated_at=Now()
+    holding = queryset.order_by().filter(locked_fields__overlap=list(fields))
+    return bounded_update(
+        holding, locked_fields=RawSQL(_UNLOCK_SQL, [list(fields)]), updated_at=Now()
     )

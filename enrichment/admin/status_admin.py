@@ -43,8 +43,9 @@ def re_enrich(model_admin: Any, request: HttpRequest, queryset: QuerySet[Enrichm
 
 @admin.action(description="Reset retries (failed tracks become pending)", permissions=["enrich"])
 def reset(model_admin: Any, request: HttpRequest, queryset: QuerySet[EnrichmentStatus]) -> None:
-    count = reset_retries(_tracks(queryset))
-    model_admin.message_user(request, f"Reset retries of {count} track(s).", messages.SUCCESS)
+    report = reset_retries(_tracks(queryset))
+    done = f"Reset retries of {report.changed} track(s)."
+    model_admin.message_user(request, report.message(done), messages.SUCCESS)
 
 
 @admin.register(EnrichmentStatus)

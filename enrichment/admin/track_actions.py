@@ -34,22 +34,22 @@ def re_enrich_force(model_admin: Any, request: HttpRequest, queryset: QuerySet[T
 
 @admin.action(description="Reset retries (failed tracks become pending)", permissions=["enrich"])
 def reset(model_admin: Any, request: HttpRequest, queryset: QuerySet[Track]) -> None:
-    count = reset_retries(queryset)
-    model_admin.message_user(request, f"Reset retries of {count} track(s).", messages.SUCCESS)
+    report = reset_retries(queryset)
+    done = f"Reset retries of {report.changed} track(s)."
+    model_admin.message_user(request, report.message(done), messages.SUCCESS)
 
 
 @admin.action(description="Lock or unlock fields…", permissions=["change"])
 def lock_or_unlock(model_admin: Any, request: HttpRequest, queryset: QuerySet[Track]) -> Any:
-    """Ask which fields (an intermediate page), then lock or unlock them in one UPDATE."""
+    """Ask which fields (an intermediate page), then lock or unlock them (curation's batches)."""
     form = LockFieldsForm(request.POST if "apply" in request.POST else None)
     if form.is_bound and form.is_valid():
         operation, fields = form.chosen()
         change = lock_fields if operation == "lock" else unlock_fields
-        count = change(queryset, fields)
+        report = change(queryset, fields)
         verb = "Locked" if operation == "lock" else "Unlocked"
-        model_admin.message_user(
-            request, f"{verb} {', '.join(fields)} on {count} track(s).", messages.SUCCESS
-        )
+        done = f"{verb} {', '.join(fields)} on {report.changed} track(s)."
+        model_admin.message_user(request, report.message(done), messages.SUCCESS)
         return None
     selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
     context = {

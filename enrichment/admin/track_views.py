@@ -52,8 +52,8 @@ def reset_view(request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[
     """Give this track its retries back."""
     require(request, ENRICH)
     track = _track(model_admin, request, object_id)
-    count = reset_retries(Track.objects.filter(pk=track.pk))
-    messages.success(request, f"Reset retries of {count} track(s).")
+    report = reset_retries(Track.objects.filter(pk=track.pk))
+    messages.success(request, f"Reset retries of {report.changed} track(s).")
     return _back(request, track)
 
 

@@ -99,6 +99,9 @@ class Source:
         self.limiter = RateLimiter(self.name, rate_limit(self.name))
         self.breaker = breaker_for(self.name)
         self.cache = response_cache.cache_for(self.name, secret_params=self.secret_params)
+        # Keys of the responses this instance stored, so an answer that turns out unreadable
+        # only once parsed (MalformedResponse) can be taken back out of the cache.
+        self.stored_keys: list[str] = []
 
     # --- what adapters may override -----------------------------------------------------
     @classmethod
@@ -165,6 +168,13 @@ class Source:
             logger.warning("%s: %s answer repeats a credential: not cached", self.name, key)
             return
         self.cache.save_response(response, key, expires=datetime.now(UTC) + lifetime)
+        self.stored_keys.append(key)
+
+    def forget_stored(self) -> None:
+        """Take the responses this instance stored out of the cache (one proved unreadable)."""
+        if self.stored_keys:
+            self.cache.delete(*self.stored_keys)
+            self.stored_keys.clear()
 
     def post_form(
         self,

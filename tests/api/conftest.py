@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from enrichment.tokens import issue_token
 
 
 @pytest.fixture(autouse=True)
@@ -18,17 +19,21 @@ def fresh_stats(settings: Any) -> None:
 
 @pytest.fixture
 def api_user(db: Any) -> User:
-    """A client's user, holding an API token."""
-    user = User.objects.create(username="curator-tool")
-    Token.objects.create(user=user)
-    return user
+    """A client's user."""
+    return User.objects.create(username="curator-tool")
 
 
 @pytest.fixture
-def client_with_token(api_user: User) -> APIClient:
-    """A client sending `Authorization: Token <key>`."""
+def api_token(api_user: User) -> str:
+    """The user's API token (as create_api_token prints it; only its digest is stored)."""
+    return issue_token(api_user)
+
+
+@pytest.fixture
+def client_with_token(api_token: str) -> APIClient:
+    """A client sending `Authorization: Token <token>`."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_user.auth_token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token}")
     return client
 
 

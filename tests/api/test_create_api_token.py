@@ -30,13 +30,6 @@ def test_it_creates_a_password_less_user_whose_token_can_write() -> None:
     assert client.post("/enrich", seed_body()).status_code == 202
 
 
-def test_running_it_again_prints_the_same_token_and_rotate_a_new_one() -> None:
-    first = create_token("dj-tool")
-    assert create_token("dj-tool") == first
-    rotated = create_token("dj-tool", "--rotate")
-    assert rotated != first and len(rotated) == 40
-
-
 def test_an_existing_user_keeps_its_password() -> None:
     User.objects.create_user("curator", password="correct horse battery staple")
     create_token("curator")

@@ -25,3 +25,19 @@ def documented_variables(path: Path) -> set[str]:
         if match:
             names.add(match.group(1))
     return names
+
+
+def documented_defaults(path: Path) -> dict[str, str]:
+    """The literal default (`value`, or "" for "empty") of each variable in the tables."""
+    defaults = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|", line)
+        if not match:
+            continue
+        name, cell = match.groups()
+        literal = re.fullmatch(r"`([^`]*)`", cell)
+        if literal:
+            defaults[name] = literal.group(1)
+        elif cell.startswith("empty"):
+            defaults[name] = ""
+    return defaults

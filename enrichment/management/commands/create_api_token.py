@@ -1,4 +1,4 @@
-"""manage.py create_api_token USERNAME: make (or reuse) an API user and print its token."""
+"""manage.py create_api_token USERNAME: make (or reuse) an API user and print a new token."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+
+from enrichment.tokens import ApiToken, issue_token
 
 
 class Command(BaseCommand):
     help = (
         "Create the user if needed (without a password: it can only use its token) and print "
-        "its API token, for `Authorization: Token <key>`."
+        "a new API token, for `Authorization: Token <token>`. Only its digest is stored, so "
+        "the token is printed this once; --rotate replaces a user's token with a new one."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,9 +37,12 @@ class Command(BaseCommand):
             if created:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
-            if options["rotate"]:
-                Token.objects.filter(user=user).delete()
-            token, _ = Token.objects.get_or_create(user=user)
+            if ApiToken.objects.filter(user=user).exists() and not options["rotate"]:
+                raise CommandError(
+                    f"{username} already has a token, which is stored only as a digest and "
+                    "cannot be shown again: --rotate replaces it with a new one."
+                )
+            token = issue_token(user)
         if created:
             self.stderr.write(f"created user {username}")
-        self.stdout.write(token.key)
+        self.stdout.write(token)
