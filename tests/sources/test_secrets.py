@@ -29,12 +29,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from enrichment.logging import RedactSecretsFilter
 from enrichment.models import EnrichmentStatus
 from enrichment.sources.registry import APIS, all_credentials
+from enrichment.tokens import issue_token
 from tests.admin.conftest import staff_in
 
 pytestmark = pytest.mark.django_db
@@ -226,7 +226,7 @@ def api_client() -> APIClient:
     """A client holding an API token."""
     user = User.objects.create(username="curator-tool")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)}")
     return client
 
 
