@@ -59,6 +59,15 @@ def with_name(tracks: QuerySet[Track], artist_name: str, title: str) -> QuerySet
     )
 
 
+def lock_order(artist_name: str, title: str) -> tuple[str, str]:
+    """A sort key close to the normalised name: the order concurrent writers take rows in.
+
+    Only an order (equality is the database's, above); where it differs from the index's
+    normalisation, a deadlock can still happen, and the writer retries it.
+    """
+    return " ".join(artist_name.split()).lower(), " ".join(title.split()).lower()
+
+
 def insert_or_find(new: ModelT, find: Callable[[], ModelT | None]) -> tuple[ModelT, bool]:
     """Insert `new`, or when a concurrent insert won the race, the row it created; created?"""
     try:

@@ -94,28 +94,39 @@ def test_two_concurrent_imports_of_one_file_create_each_track_once(tmp_path: Pat
     assert Track.objects.count() == rows
 
 
-def test_concurrent_enrich_requests_for_one_song_create_one_track() -> None:
+def _post_at_once(path: str, bodies: list[Any]) -> list[int]:
+    """POST each body from its own thread (own connection), all released together; codes."""
     user = User.objects.create(username="race-client")
     key = Token.objects.create(user=user).key
-    requests = 16
-    start = threading.Barrier(requests)
+    start = threading.Barrier(len(bodies))
     codes: list[int] = []
 
-    def post() -> None:
+    def post(body: Any) -> None:
         try:
             start.wait(timeout=HANG_GUARD)
-            body = {"artist_name": "Race Artist", "track_title": "Strobe", "sync": False}
             response = Client().post(
-                "/enrich", body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
+                path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
             )
             codes.append(response.status_code)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=post) for _ in range(requests)]
+    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=HANG_GUARD)
-    assert codes == [202] * requests
+    return codes
+
+
+def test_concurrent_enrich_requests_for_one_song_create_one_track() -> None:
+    body = {"artist_name": "Race Artist", "track_title": "Strobe", "sync": False}
+    assert _post_at_once("/enrich", [body] * 16) == [202] * 16
     assert Track.objects.filter(title="Strobe").count() == 1
+
+
+def test_concurrent_batches_of_the_same_songs_in_any_order_create_each_once() -> None:
+    songs = [{"artist_name": "Race Artist", "track_title": f"Song {n}"} for n in range(20)]
+    batches = [songs, songs[::-1], songs[::2] + songs[1::2], songs[::-1]]
+    assert _post_at_once("/enrich/batch", batches) == [202] * len(batches)
+    assert Track.objects.count() == len(songs)

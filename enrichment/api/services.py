@@ -8,13 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
+from psycopg import errors
 
-from enrichment import importing, pipeline
+from enrichment import identity, importing, pipeline
 from enrichment.api import batches
 from enrichment.api.inputs import EnrichRequest
 from enrichment.models import Track
 from enrichment.tasks import defer_enrichment
+
+DEADLOCK_ATTEMPTS = 5
 
 
 class TrackConflict(Exception):
@@ -87,6 +90,20 @@ def enrich_now(request: EnrichRequest) -> tuple[pipeline.EnrichmentResult, dict[
 
 def submit_batch(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch, list[Queued]]:
     """Save every track and queue the jobs, all or nothing; the remembered batch."""
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            return _submit_batch_once(requests)
+        except OperationalError as error:
+            # Batches naming the same tracks in another order wait on each other's new rows;
+            # Postgres aborts one of them, which succeeds when it runs again.
+            if not isinstance(error.__cause__, errors.DeadlockDetected):
+                raise
+            if attempt == DEADLOCK_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _submit_batch_once(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch, list[Queued]]:
     with transaction.atomic():
         track_ids = _save_all(requests)
         jobs = _defer_grouped(requests, track_ids)
@@ -96,16 +113,23 @@ def submit_batch(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch, list
 
 
 def _save_all(requests: Sequence[EnrichRequest]) -> list[uuid.UUID]:
-    track_ids: list[uuid.UUID] = []
+    track_ids: dict[int, uuid.UUID] = {}
     conflicts: dict[str, dict[str, list[str]]] = {}
-    for index, request in enumerate(requests):
+    # Concurrent batches sharing tracks save them in one order, so one waits for the other
+    # instead of both waiting for each other.
+    order = sorted(range(len(requests)), key=lambda index: _lock_order(requests[index]))
+    for index in order:
         try:
-            track_ids.append(save_track(request))
+            track_ids[index] = save_track(requests[index])
         except TrackConflict as conflict:
             conflicts[str(index)] = conflict.errors
     if conflicts:
-        raise BatchConflict(conflicts)  # leaving the atomic block undoes the saved ones
-    return track_ids
+        raise BatchConflict(dict(sorted(conflicts.items(), key=lambda item: int(item[0]))))
+    return [track_ids[index] for index in range(len(requests))]
+
+
+def _lock_order(request: EnrichRequest) -> tuple[str, str]:
+    return identity.lock_order(request.row.artist_name, request.row.title)
 
 
 def _defer_grouped(
@@ -120,5 +144,6 @@ def _defer_grouped(
             groups[(request.priority, request.force_refresh)].append(track_id)
     jobs: dict[str, int | None] = {}
     for (priority, force_refresh), ids in groups.items():
-        jobs.update(defer_enrichment(ids, priority=priority, force_refresh=force_refresh))
+        ordered = sorted(ids)  # one order of queueing locks across concurrent batches
+        jobs.update(defer_enrichment(ordered, priority=priority, force_refresh=force_refresh))
     return jobs
