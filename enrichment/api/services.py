@@ -56,9 +56,21 @@ def save_track(request: EnrichRequest) -> uuid.UUID:
             _, track = importing.upsert(request.row)
             _fill_musicbrainz_id(track, request.musicbrainz_id)
     except IntegrityError as error:
-        field = "existing_isrc" if request.row.isrc else "track_id"
+        field = _conflicting_field(error, request)
         raise TrackConflict({field: ["Conflicts with another track."]}) from error
     return track.pk
+
+
+# Unique constraints on tracks -> the body field whose value another track already holds.
+_FIELD_OF_CONSTRAINT = {"track_spotify_id_unique": "existing_spotify_id"}
+
+
+def _conflicting_field(error: IntegrityError, request: EnrichRequest) -> str:
+    """The body field the refused write came from (by the constraint the database named)."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if constraint in _FIELD_OF_CONSTRAINT:
+        return _FIELD_OF_CONSTRAINT[constraint]
+    return "existing_isrc" if request.row.isrc else "track_id"
 
 
 def _fill_musicbrainz_id(track: Track, musicbrainz_id: uuid.UUID | None) -> None:
