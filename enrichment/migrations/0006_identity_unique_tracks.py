@@ -4,8 +4,9 @@ A unique index cannot be built while duplicates exist, and deleting or merging t
 ids that callers hold and values a curator set. So every track is kept: in each group sharing
 a normalised artist + title (then a Spotify id), the oldest stays canonical and each other is
 marked in its metadata as `duplicate_of` the oldest, which puts it outside the constraints
-(it is still readable and enrichable by its id, and found by name after the oldest). The normalisation is the one the index uses
-(enrichment/identity.py). Marking leaves updated_at untouched.
+(it is still readable and enrichable by its id, and found by name after the oldest). The
+normalisation is the one the index uses (enrichment/identity.py). Marking leaves updated_at
+untouched.
 """
 
 from django.db import migrations, models
