@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from enrichment import identity
 from enrichment.import_conflicts import identity_conflict
 from enrichment.import_reading import FileError, RowError, text_problem
 from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, Track
@@ -88,12 +89,13 @@ def find_existing(row: TrackRow) -> Track | None:
         lookups.append({"isrc": row.isrc})
     if row.spotify_id:
         lookups.append({"spotify_id": row.spotify_id})
-    lookups.append({"artist_name": row.artist_name, "title": row.title})
     for lookup in lookups:
         track = Track.objects.filter(**lookup).first()
         if track is not None:
             return track
-    return None
+    # The oldest of a name is the canonical one (migration 0006 marked the others).
+    named = identity.with_name(Track.objects.all(), row.artist_name, row.title)
+    return named.order_by("created_at", "pk").first()
 
 
 def upsert(row: TrackRow) -> tuple[str, Track]:
@@ -101,14 +103,17 @@ def upsert(row: TrackRow) -> tuple[str, Track]:
     with transaction.atomic():
         track = find_existing(row)
         if track is None:
-            track = Track.objects.create(
+            new = Track(
                 id=row.track_id or uuid.uuid4(),
                 artist_name=row.artist_name,
                 title=row.title,
                 spotify_id=row.spotify_id,
                 isrc=row.isrc,
             )
-            return "created", track
+            # Another process may create it between the lookup and the insert: then use theirs.
+            track, created = identity.insert_or_find(new, lambda: find_existing(row))
+            if created:
+                return "created", track
         # Identifiers only fill gaps: an import never overwrites what enrichment or a curator set.
         changed = [
             name

@@ -20,6 +20,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from enrichment.camelot import CAMELOT_PATTERN as CAMELOT_REGEX
 from enrichment.camelot import OPEN_KEY_PATTERN as OPEN_KEY_REGEX
 from enrichment.fields import UNIT_FEATURES
+from enrichment.identity import CANONICAL, duplicate_key, normalised
 from enrichment.tokens import ApiToken as ApiToken  # its own module, one of the app's models
 
 ISRC_REGEX = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
@@ -152,6 +153,19 @@ class Track(models.Model):
             ),
         ]
         constraints = [
+            # One track per identity (enrichment/identity.py); rows marked as another's
+            # duplicate (kept with their ids) are outside the constraint.
+            models.UniqueConstraint(
+                normalised("artist_name"),
+                normalised("title"),
+                duplicate_key(),
+                name="track_artist_title_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["spotify_id"],
+                condition=CANONICAL & Q(spotify_id__isnull=False),
+                name="track_spotify_id_unique",
+            ),
             *(_unit_range(field) for field in UNIT_FEATURES),
             models.CheckConstraint(
                 condition=Q(bpm__isnull=True) | Q(bpm__gt=0, bpm__lt=1000), name="track_bpm_range"

@@ -160,7 +160,7 @@ def _apply(track: Track, attempt: Attempt, now: datetime) -> list[str]:
     merged: MergeResult = merge(
         current, track_metadata.provenance(track), set(track.locked_fields), attempt.found, now
     )
-    changes = _without_duplicate_isrc(track, merged.changes)
+    changes = _without_held_identifiers(track, merged.changes)
     for name, value in changes.items():
         setattr(track, name, value)
     _note_attempt(track, attempt, merged, now)
@@ -185,17 +185,22 @@ def _note_attempt(track: Track, attempt: Attempt, merged: MergeResult, now: date
     track_metadata.mark_enriched(track, now)
 
 
-def _without_duplicate_isrc(track: Track, changes: dict[str, Any]) -> dict[str, Any]:
-    """Do not write an ISRC another track already holds: note the duplicate instead."""
-    isrc = changes.get("isrc")
-    if not isrc:
-        return changes
-    other = Track.objects.filter(isrc=isrc).exclude(pk=track.pk).values_list("pk", flat=True)
-    holder = other.first()
-    if holder is None:
-        return changes
-    track_metadata.mark_duplicate(track, isrc, holder)
-    return {name: value for name, value in changes.items() if name != "isrc"}
+def _without_held_identifiers(track: Track, changes: dict[str, Any]) -> dict[str, Any]:
+    """Do not write an ISRC or Spotify id another track already holds: note the duplicate."""
+    for name in ("isrc", "spotify_id"):
+        value = changes.get(name)
+        if not value:
+            continue
+        other = Track.objects.filter(**{name: value}).exclude(pk=track.pk)
+        holder = other.values_list("pk", flat=True).first()
+        if holder is None:
+            continue
+        if name == "isrc":
+            track_metadata.mark_duplicate(track, value, holder)
+        else:
+            track_metadata.mark_duplicate(track, None, holder, spotify_id=value)
+        changes = {key: found for key, found in changes.items() if key != name}
+    return changes
 
 
 def _outcomes_json(

@@ -52,10 +52,12 @@ class Decision(TypedDict):
 
 
 class DuplicateOf(TypedDict):
-    """The ISRC a provider gave, which another track already holds."""
+    """The track this one duplicates, and by what: an identifier it holds, or the same name."""
 
-    isrc: str
     track_id: str
+    isrc: NotRequired[str]  # a provider's ISRC for this track, which the other one holds
+    spotify_id: NotRequired[str]  # likewise a Spotify id (or both held it: migration 0006)
+    artist_title: NotRequired[bool]  # the same normalised artist + title (migration 0006)
 
 
 class TrackMetadata(TypedDict, total=False):
@@ -220,9 +222,16 @@ def set_kept(track: Track, refusals: Mapping[str, str]) -> None:
         _writable(track)["kept"] = dict(refusals)
 
 
-def mark_duplicate(track: Track, isrc: str, holder_id: uuid.UUID | str) -> None:
-    """Note that a provider's ISRC for this track belongs to another track."""
-    _writable(track)["duplicate_of"] = {"isrc": isrc, "track_id": str(holder_id)}
+def mark_duplicate(
+    track: Track, isrc: str | None, holder_id: uuid.UUID | str, *, spotify_id: str | None = None
+) -> None:
+    """Note that a provider's ISRC (or Spotify id) for this track belongs to another track."""
+    entry: DuplicateOf = {"track_id": str(holder_id)}
+    if isrc is not None:
+        entry["isrc"] = isrc
+    if spotify_id is not None:
+        entry["spotify_id"] = spotify_id
+    _writable(track)["duplicate_of"] = entry
 
 
 def mark_enriched(track: Track, at: datetime) -> None:

@@ -21,6 +21,7 @@ from tests import fakes as f
 from tests.factories import make_track
 
 pytestmark = pytest.mark.django_db
+STROBE_ID = "0gxyHStUsqpMadRV0Di1Qt"  # the fake catalogue's Spotify id for Strobe
 
 
 def strobe(**fields: Any) -> Track:
@@ -322,6 +323,16 @@ def test_an_isrc_held_by_another_track_is_not_written_twice(upstream: f.Fakes) -
     track.refresh_from_db()
     assert track.isrc is None
     assert track.metadata["duplicate_of"]["track_id"] == str(holder.pk)
+
+
+def test_a_spotify_id_held_by_another_track_is_not_written_twice(upstream: f.Fakes) -> None:
+    holder = make_track(artist_name="deadmau5", title="Strobe (dupe)", spotify_id=STROBE_ID)
+    track = strobe()
+    result = pipeline.enrich(track.pk)
+    track.refresh_from_db()
+    assert result.status != "failed"
+    assert track.spotify_id is None
+    assert track.metadata["duplicate_of"] == {"track_id": str(holder.pk), "spotify_id": STROBE_ID}
 
 
 def test_result_reports_sources_fields_and_duration(upstream: f.Fakes) -> None:

@@ -162,17 +162,17 @@ def _write(track: Track, name: str, value: Any, outcome: Outcome, origin: Proven
 
 
 def _refusal(track: Track, name: str, value: Any) -> str | None:
-    """Why a candidate's value may not be written: locked, an ISRC already known or taken."""
+    """Why a candidate's value may not be written: locked, an ISRC known, an identifier taken."""
     current = getattr(track, name)
     if current not in (None, "") and current != value:
         if name in track.locked_fields:
             return "locked"
         if name == "isrc":  # a recording may have several ISRCs: keep the one we have
             return f"the track already has {current}"
-    if name == "isrc":
-        if not re.match(ISRC_REGEX, value):
-            return f"{value} is not a valid ISRC"
-        holder = Track.objects.filter(isrc=value).exclude(pk=track.pk).first()
+    if name == "isrc" and not re.match(ISRC_REGEX, value):
+        return f"{value} is not a valid ISRC"
+    if name in ("isrc", "spotify_id"):  # one track per identifier (unique in the database)
+        holder = Track.objects.filter(**{name: value}).exclude(pk=track.pk).first()
         if holder is not None:
             return f"already held by {holder}"
     return None

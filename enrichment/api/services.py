@@ -8,13 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
+from psycopg import errors
 
-from enrichment import importing, pipeline
+from enrichment import identity, importing, pipeline
 from enrichment.api import batches
 from enrichment.api.inputs import EnrichRequest
 from enrichment.models import Track
 from enrichment.tasks import defer_enrichment
+
+DEADLOCK_ATTEMPTS = 5
 
 
 class TrackConflict(Exception):
@@ -53,9 +56,21 @@ def save_track(request: EnrichRequest) -> uuid.UUID:
             _, track = importing.upsert(request.row)
             _fill_musicbrainz_id(track, request.musicbrainz_id)
     except IntegrityError as error:
-        field = "existing_isrc" if request.row.isrc else "track_id"
+        field = _conflicting_field(error, request)
         raise TrackConflict({field: ["Conflicts with another track."]}) from error
     return track.pk
+
+
+# Unique constraints on tracks -> the body field whose value another track already holds.
+_FIELD_OF_CONSTRAINT = {"track_spotify_id_unique": "existing_spotify_id"}
+
+
+def _conflicting_field(error: IntegrityError, request: EnrichRequest) -> str:
+    """The body field the refused write came from (by the constraint the database named)."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if constraint in _FIELD_OF_CONSTRAINT:
+        return _FIELD_OF_CONSTRAINT[constraint]
+    return "existing_isrc" if request.row.isrc else "track_id"
 
 
 def _fill_musicbrainz_id(track: Track, musicbrainz_id: uuid.UUID | None) -> None:
@@ -87,6 +102,20 @@ def enrich_now(request: EnrichRequest) -> tuple[pipeline.EnrichmentResult, dict[
 
 def submit_batch(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch, list[Queued]]:
     """Save every track and queue the jobs, all or nothing; the remembered batch."""
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            return _submit_batch_once(requests)
+        except OperationalError as error:
+            # Batches naming the same tracks in another order wait on each other's new rows;
+            # Postgres aborts one of them, which succeeds when it runs again.
+            if not isinstance(error.__cause__, errors.DeadlockDetected):
+                raise
+            if attempt == DEADLOCK_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _submit_batch_once(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch, list[Queued]]:
     with transaction.atomic():
         track_ids = _save_all(requests)
         jobs = _defer_grouped(requests, track_ids)
@@ -96,16 +125,23 @@ def submit_batch(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch, list
 
 
 def _save_all(requests: Sequence[EnrichRequest]) -> list[uuid.UUID]:
-    track_ids: list[uuid.UUID] = []
+    track_ids: dict[int, uuid.UUID] = {}
     conflicts: dict[str, dict[str, list[str]]] = {}
-    for index, request in enumerate(requests):
+    # Concurrent batches sharing tracks save them in one order, so one waits for the other
+    # instead of both waiting for each other.
+    order = sorted(range(len(requests)), key=lambda index: _lock_order(requests[index]))
+    for index in order:
         try:
-            track_ids.append(save_track(request))
+            track_ids[index] = save_track(requests[index])
         except TrackConflict as conflict:
             conflicts[str(index)] = conflict.errors
     if conflicts:
-        raise BatchConflict(conflicts)  # leaving the atomic block undoes the saved ones
-    return track_ids
+        raise BatchConflict(dict(sorted(conflicts.items(), key=lambda item: int(item[0]))))
+    return [track_ids[index] for index in range(len(requests))]
+
+
+def _lock_order(request: EnrichRequest) -> tuple[str, str]:
+    return identity.lock_order(request.row.artist_name, request.row.title)
 
 
 def _defer_grouped(
@@ -120,5 +156,6 @@ def _defer_grouped(
             groups[(request.priority, request.force_refresh)].append(track_id)
     jobs: dict[str, int | None] = {}
     for (priority, force_refresh), ids in groups.items():
-        jobs.update(defer_enrichment(ids, priority=priority, force_refresh=force_refresh))
+        ordered = sorted(ids)  # one order of queueing locks across concurrent batches
+        jobs.update(defer_enrichment(ordered, priority=priority, force_refresh=force_refresh))
     return jobs

@@ -24,12 +24,14 @@ def review_entry(track: Track, provider: str, candidates: list[Candidate]) -> di
     return MatchDecision(None, ranked, "review: margin 0.02 below 0.08").to_dict()
 
 
-def spotify_candidates(track: Track) -> list[Candidate]:
-    """Two Spotify takes of the track: the original and a radio edit."""
+def spotify_candidates(
+    track: Track, ids: tuple[str, str] = (SPOTIFY_A, SPOTIFY_B)
+) -> list[Candidate]:
+    """Two Spotify takes of the track (these ids): the original and a radio edit."""
     return [
         Candidate(
             "spotify",
-            SPOTIFY_A,
+            ids[0],
             track.artist_name,
             track.title,
             (track.artist_name,),
@@ -38,7 +40,7 @@ def spotify_candidates(track: Track) -> list[Candidate]:
         ),
         Candidate(
             "spotify",
-            SPOTIFY_B,
+            ids[1],
             track.artist_name,
             f"{track.title} - Radio Edit",
             (track.artist_name,),

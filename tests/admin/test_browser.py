@@ -48,8 +48,11 @@ def test_curator_sees_dashboard_tracks_and_review_and_accepts_a_match(
 ) -> None:
     tracks = [make_track(status=("completed", "failed")[n % 2]) for n in range(12)]
     Track.objects.filter(pk__in=[t.pk for t in tracks[:9]]).update(
-        spotify_id=SPOTIFY_A, bpm=126.0, camelot_key="8A", key="A minor"
+        bpm=126.0, camelot_key="8A", key="A minor"
     )
+    for number, track in enumerate(tracks[:9]):  # a Spotify id belongs to one track only
+        spotify_id = SPOTIFY_A if number == 0 else f"{SPOTIFY_A[:-4]}{number:04d}"
+        Track.objects.filter(pk=track.pk).update(spotify_id=spotify_id)
     now = timezone.now()
     outcomes = {
         "spotify": {"outcome": "data", "at": now.isoformat()},
@@ -68,7 +71,7 @@ def test_curator_sees_dashboard_tracks_and_review_and_accepts_a_match(
             hit_count=n,
         )
     crazy = make_track(artist_name="Gnarls Barkley", title="Crazy", status="partial")
-    with_review(crazy, "spotify", spotify_candidates(crazy))
+    with_review(crazy, "spotify", spotify_candidates(crazy, ("5" * 22, "6" * 22)))
 
     browser.goto(live_server.url + reverse("admin:enrichment_dashboard"))
     assert text_of(browser, "#sn-total") == "13"

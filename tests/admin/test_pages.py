@@ -28,8 +28,11 @@ def catalogue(size: int) -> list[Track]:
     tracks = [make_track(status=statuses[n % 5]) for n in range(size)]
     identified = [t.pk for t in tracks[::3]]
     Track.objects.filter(pk__in=identified).update(
-        spotify_id=SPOTIFY_A, bpm=124.0, camelot_key="8A", key="A minor", isrc=None
+        bpm=124.0, camelot_key="8A", key="A minor", isrc=None
     )
+    for number, pk in enumerate(identified):  # a Spotify id belongs to one track only
+        spotify_id = SPOTIFY_A if number == 0 else f"{SPOTIFY_A[:-4]}{number:04d}"
+        Track.objects.filter(pk=pk).update(spotify_id=spotify_id)
     for track in tracks[:30:3]:
         track.metadata = {"enrichment_sources": ["spotify", "reccobeats"]}
         track.save(update_fields=["metadata"])

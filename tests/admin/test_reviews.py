@@ -114,6 +114,16 @@ def test_accepting_keeps_an_isrc_another_track_holds(
     assert f"kept isrc (already held by {holder})" in last_message(response)
 
 
+def test_accepting_keeps_a_spotify_id_another_track_holds(
+    curator_client: Client, uncertain: Track
+) -> None:
+    holder = make_track(spotify_id=SPOTIFY_A)
+    response = accept(curator_client, uncertain, "spotify", SPOTIFY_A)
+    track = Track.objects.get(pk=uncertain.pk)
+    assert track.spotify_id is None and track.isrc == "GBAYE0601498"
+    assert f"kept spotify_id (already held by {holder})" in last_message(response)
+
+
 def test_accepting_a_discogs_release_settles_discogs_so_it_is_not_searched_again(
     curator_client: Client,
 ) -> None:

@@ -6,10 +6,12 @@ import uuid
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from procrastinate.contrib.django.models import ProcrastinateJob
+from psycopg import errors
 from rest_framework.test import APIClient
 
+from enrichment.api import services
 from enrichment.models import EnrichmentStatus, Track
 from tests.api.conftest import seed_body
 from tests.factories import make_track
@@ -150,3 +152,36 @@ def test_the_batch_is_remembered_in_the_shared_database_cache(
             "SELECT count(*) FROM django_cache WHERE cache_key LIKE %s", [f"%{batch_id}"]
         )
         assert cursor.fetchone() == (1,)
+
+
+def test_a_batch_that_loses_a_deadlock_runs_again(
+    client_with_token: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submit_once = services._submit_batch_once
+    calls: list[int] = []
+
+    def deadlocked_first(requests: Any) -> Any:
+        calls.append(len(requests))
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected") from errors.DeadlockDetected()
+        return submit_once(requests)
+
+    monkeypatch.setattr(services, "_submit_batch_once", deadlocked_first)
+    response = client_with_token.post("/enrich/batch", bodies(2))
+    assert response.status_code == 202
+    assert calls == [2, 2]
+    assert Track.objects.count() == 2
+
+
+def test_a_batch_failing_for_another_database_reason_is_not_run_again(
+    client_with_token: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def unavailable(requests: Any) -> Any:
+        calls.append(len(requests))
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(services, "_submit_batch_once", unavailable)
+    assert client_with_token.post("/enrich/batch", bodies(2)).status_code == 503
+    assert calls == [2]

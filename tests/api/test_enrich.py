@@ -98,6 +98,18 @@ def test_a_locked_musicbrainz_id_is_not_filled(client_with_token: APIClient) -> 
     assert track.musicbrainz_id is None
 
 
+def test_a_spotify_id_another_track_holds_is_a_conflict_naming_it(
+    client_with_token: APIClient,
+) -> None:
+    make_track(spotify_id="4uLU6hMCjMI75M1A2tKUQC")
+    track = make_track()
+    body = seed_body(track_id=str(track.pk), existing_spotify_id="4uLU6hMCjMI75M1A2tKUQC")
+    response = client_with_token.post("/enrich", body)
+    assert response.status_code == 409
+    assert list(response.json()) == ["existing_spotify_id"]
+    assert Track.objects.filter(spotify_id="4uLU6hMCjMI75M1A2tKUQC").count() == 1
+
+
 def test_an_isrc_another_track_holds_is_a_conflict_not_a_server_error(
     client_with_token: APIClient,
 ) -> None:

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from enrichment.models import ApiToken
 
 pytestmark = pytest.mark.django_db
-migration = importlib.import_module("enrichment.migrations.0006_misc_hashed_api_tokens")
+migration = importlib.import_module("enrichment.migrations.0007_hashed_api_tokens")
 
 
 def create_token(*args: str) -> str:

@@ -41,7 +41,7 @@ def hash_plain_tokens(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("enrichment", "0005_canonical_track_metadata"),
+        ("enrichment", "0006_identity_unique_tracks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
