@@ -12,4 +12,4 @@ class EnrichmentConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the configuration system checks."""
-        from enrichment import checks  # noqa: F401 (registration happens on import)
+        from enrichment import checks, checks_production  # noqa: F401 (they register on import)
