@@ -1,9 +1,9 @@
-"""Production mistakes that `manage.py check --deploy` refuses (errors, not warnings).
+"""Deployment mistakes: production ones that `check --deploy` refuses (errors, not warnings).
 
 The compose `migrate` service runs `check --deploy --fail-level ERROR` before anything starts,
 so a deployment with debug pages open to the network, or a signing key anyone can look up,
 stops there with the variable to fix. Without --deploy (development) they stay warnings
-(songnodes.W002, W003).
+(songnodes.W002, W003). A URL in ALLOWED_HOSTS is an error everywhere (E011).
 """
 
 from __future__ import annotations
@@ -72,6 +72,24 @@ def check_secret_key_in_deployment(app_configs: AppConfigs, **kwargs: Any) -> li
             "every web and worker process.",
             obj="SECRET_KEY",
             id="songnodes.E010",
+        )
+    ]
+
+
+@register()
+def check_allowed_hosts(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
+    """E011: ALLOWED_HOSTS holds host names, not URLs (a URL matches no request: all 400)."""
+    urls = [host for host in settings.ALLOWED_HOSTS if "/" in host or "@" in host]
+    if not urls:
+        return []
+    return [
+        Error(
+            f"ALLOWED_HOSTS lists {', '.join(urls)}: a URL or path matches no Host header, so "
+            "every request to it would be answered 400 Bad Request.",
+            hint="List bare host names (enrich.example.org, .example.org for subdomains), "
+            "comma-separated, without scheme, port or path.",
+            obj="ALLOWED_HOSTS",
+            id="songnodes.E011",
         )
     ]
 

@@ -88,6 +88,14 @@ def test_they_are_not_errors_outside_deploy(deployment: Any) -> None:
     assert {"songnodes.E009", "songnodes.E010"} & ids == set()
 
 
+def test_a_url_in_allowed_hosts_is_an_error(deployment: Any) -> None:
+    deployment.ALLOWED_HOSTS = ["https://enrich.songnodes.org", "localhost"]
+    [error] = [m for m in run_checks() if m.id == "songnodes.E011"]
+    assert "https://enrich.songnodes.org" in error.msg and error.is_serious()
+    deployment.ALLOWED_HOSTS = [".songnodes.org", "[::1]", "*"]
+    assert [m for m in run_checks() if m.id == "songnodes.E011"] == []
+
+
 def compose_check_command() -> list[str]:
     """The configuration check the compose migrate service runs before migrating."""
     migrate = load_yaml(ROOT / "docker-compose.yml")["services"]["migrate"]
