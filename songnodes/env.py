@@ -115,7 +115,7 @@ def parse_number(text: str) -> float:
 
 
 def parse_rate(text: str) -> float:
-    """A finite positive number up to RATE_BOUNDS; ValueError otherwise (0, -1, nan, 1e308)."""
+    """A finite positive number up to RATE_MAXIMUM; ValueError otherwise (0, -1, nan, 1e308)."""
     rate = parse_number(text)
     if not RATE_BOUNDS.admit(rate):
         raise ValueError(text)
@@ -215,7 +215,7 @@ class Environment:
         return bounds
 
     def rate(self, name: str, default: float) -> float:
-        """A rate in requests per second: a finite number above zero, at most RATE_BOUNDS."""
+        """A rate in requests per second: a finite number above zero, at most RATE_MAXIMUM."""
         return self._read(name, "rate", parse_rate, default)
 
     def throttle(self, name: str, default: str) -> str:
