@@ -12,4 +12,8 @@ class EnrichmentConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the configuration system checks and the failed-login counter."""
-        from enrichment import auth_failures, checks  # noqa: F401 (registration happens on import)
+        from enrichment import (  # noqa: F401 (registration happens on import)
+            auth_failures,
+            checks,
+            checks_production,
+        )

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 
 from enrichment.sources.registry import APIS, PROVIDERS_BY_NAME, Credential, configured_sources
-from songnodes.env import KINDS
+from songnodes.env import RATE_MAXIMUM, expected
 
 LOG_FORMATS = ("plain", "json")
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -30,7 +30,7 @@ AppConfigs = Sequence[AppConfig] | None
 
 @register()
 def check_rate_limits(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
-    """E001: every <SOURCE>_RATE_LIMIT that is set is a positive number."""
+    """E001: every <SOURCE>_RATE_LIMIT that is set is a positive number, at most RATE_MAXIMUM."""
     from enrichment.sources.registry import APIS
 
     # Settings parse each rate once: an unreadable one is in INVALID_SETTINGS, and its API
@@ -44,7 +44,7 @@ def check_rate_limits(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessa
             problems.append(
                 Error(
                     f"{variable}={raw!r} is not a rate: it must be a positive number of "
-                    "requests per second.",
+                    f"requests per second, at most {RATE_MAXIMUM}.",
                     hint=f"Set {variable} to e.g. {default:g}, or leave it empty for the "
                     f"default ({default:g}/s). It is shared by every worker on the database.",
                     obj=variable,
@@ -291,20 +291,21 @@ def check_beatport_key(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMess
 
 @register()
 def check_numeric_settings(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
-    """E008: variables that could not be read (the default is in use meanwhile)."""
+    """E008: variables that could not be read or are out of bounds (the default is in use)."""
     from enrichment.sources.registry import APIS
 
     rates = {api.rate_limit_variable for api in APIS}  # E001 reports those
     kinds = getattr(settings, "SETTING_KINDS", {})
+    bounds = getattr(settings, "SETTING_BOUNDS", {})
     problems: list[CheckMessage] = []
     for name, value in sorted(getattr(settings, "INVALID_SETTINGS", {}).items()):
         if name in rates:
             continue
-        expected = KINDS.get(kinds.get(name, "number"), "a number")
+        wanted = expected(kinds.get(name, "number"), bounds.get(name))
         problems.append(
             Error(
-                f"{name}={value!r} is not {expected}; the default is being used.",
-                hint=f"Set {name} to {expected} (see .env.example), or remove it for the default.",
+                f"{name}={value!r} is not {wanted}; the default is being used.",
+                hint=f"Set {name} to {wanted} (see .env.example), or remove it for the default.",
                 obj=name,
                 id="songnodes.E008",
             )

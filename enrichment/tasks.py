@@ -105,7 +105,9 @@ def run_enrichment(
         close_old_connections()
 
 
-DATABASE_WAIT_SECONDS = 120.0
+# Bounded well below the ~30 s in which a worker gives up on a lost database: the worker
+# waits for its running jobs before it exits (and run_workers restarts it).
+DATABASE_WAIT_SECONDS = 10.0
 
 
 def wait_for_database(timeout: float) -> bool:

@@ -56,7 +56,9 @@ def embedded_database_url(data_dir: Path) -> str:
         return str(server.get_uri())
 
 
-def database_settings(url: str, data_dir: Path, conn_max_age: int = 60) -> dict[str, Any]:
+def database_settings(
+    url: str, data_dir: Path, conn_max_age: int = 60, connect_timeout: int = 10
+) -> dict[str, Any]:
     """The 'default' database: external when a URL is given, else the embedded one in data_dir.
 
     The embedded server is not started here (settings load without side effects): its
@@ -75,6 +77,10 @@ def database_settings(url: str, data_dir: Path, conn_max_age: int = 60) -> dict[
             "OPTIONS": {},
             "EMBEDDED_DATA_DIR": str(data_dir),
         }
+    # Without it libpq waits for ever on a host that accepts but never answers (a wrong port,
+    # a hung server). Procrastinate's worker pool reads the same options. ?connect_timeout=
+    # in the URL wins.
+    config["OPTIONS"].setdefault("connect_timeout", connect_timeout)
     config["CONN_MAX_AGE"] = conn_max_age
     config["CONN_HEALTH_CHECKS"] = True
     return config

@@ -19,10 +19,14 @@ _env = Environment(process_environment(BASE_DIR))
 # (songnodes.E008, E001 for rates), instead of a stack trace at start-up. Both fill in as the
 # variables below are read.
 INVALID_SETTINGS: dict[str, str] = _env.invalid
-# Every variable settings read, with its kind (songnodes.env.KINDS).
+# Every variable settings read, with its kind (songnodes.env.KINDS), and the bounds declared
+# for numbers (a value outside is invalid, so E008 can name the variable and the bound).
 SETTING_KINDS: dict[str, str] = _env.kinds
 # ... and its default (docs/operations.md and .env.example must give the same).
 SETTING_DEFAULTS: dict[str, object] = _env.defaults
+SETTING_BOUNDS = _env.bounds
+# Durations in seconds beyond this are mistakes (and overflow dates and socket timeouts).
+_YEAR = 365 * 24 * 3600
 
 DATA_DIR = data_dir(_env)
 
@@ -78,7 +82,12 @@ TEMPLATES = [
 
 DATABASES = {
     "default": database_settings(
-        _env.string("DATABASE_URL"), DATA_DIR, _env.integer("CONN_MAX_AGE", 60)
+        _env.string("DATABASE_URL"),
+        DATA_DIR,
+        conn_max_age=_env.integer("CONN_MAX_AGE", 60, minimum=0, maximum=_YEAR),
+        # Seconds libpq waits for a server to answer a new connection (it waits for ever by
+        # default on a port that accepts and stays silent).
+        connect_timeout=_env.integer("DATABASE_CONNECT_TIMEOUT", 10, minimum=1, maximum=3600),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -124,12 +133,12 @@ REST_FRAMEWORK = {
         "enrichment.api.throttling.AuthenticatedClientThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": _env.string("API_THROTTLE_ANON", "60/minute"),
-        "user": _env.string("API_THROTTLE_USER", "600/minute"),
+        "anon": _env.throttle("API_THROTTLE_ANON", "60/minute"),
+        "user": _env.throttle("API_THROTTLE_USER", "600/minute"),
     },
     # Trusted reverse proxies in front of the app: 0 means the client is REMOTE_ADDR and a
     # forged X-Forwarded-For cannot dodge the per-client throttle.
-    "NUM_PROXIES": _env.integer("API_NUM_PROXIES", 0),
+    "NUM_PROXIES": _env.integer("API_NUM_PROXIES", 0, minimum=0, maximum=100),
     "EXCEPTION_HANDLER": "enrichment.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -154,8 +163,8 @@ SPECTACULAR_SETTINGS = {
 }
 # Failed authentications (wrong API tokens, failed admin logins) per client address: after
 # this many within the window (seconds) every attempt from it is answered 429 until it ends.
-AUTH_FAILURE_LIMIT = _env.integer("AUTH_FAILURE_LIMIT", 10)
-AUTH_FAILURE_WINDOW = _env.integer("AUTH_FAILURE_WINDOW", 300)
+AUTH_FAILURE_LIMIT = _env.integer("AUTH_FAILURE_LIMIT", 10, minimum=1)
+AUTH_FAILURE_WINDOW = _env.integer("AUTH_FAILURE_WINDOW", 300, minimum=1, maximum=_YEAR)
 # CORS is closed unless origins are listed (no CORS headers at all by default).
 CORS_ALLOWED_ORIGINS = _env.strings("CORS_ALLOWED_ORIGINS")
 
@@ -167,7 +176,7 @@ def source_settings(env: Environment) -> dict[str, dict[str, Any]]:
     """Each API's base URL and rate (requests per second): its variables, else the registry's."""
     return {
         api.name: {
-            "api_url": env.string(api.api_url_variable, api.api_url),
+            "api_url": env.url(api.api_url_variable, api.api_url),
             "rate_limit": env.rate(api.rate_limit_variable, api.rate_limit),
             "default_rate_limit": api.rate_limit,
         }
@@ -180,46 +189,49 @@ SOURCES: dict[str, dict[str, Any]] = source_settings(_env)
 # but unsupported ones included) as a setting of the same name.
 for _api in APIS:
     for _variable, _default in _api.extra_urls.items():
-        globals()[_variable] = _env.string(_variable, _default)
+        globals()[_variable] = _env.url(_variable, _default)
 for _credential in all_credentials():
     globals()[_credential.variable] = _env.string(_credential.variable)
 HTTP_CACHE = _env.string("HTTP_CACHE", "db")
 # Longest a caller waits for a rate-limit token before the call counts as a transient error.
-RATE_LIMIT_MAX_WAIT = _env.number("RATE_LIMIT_MAX_WAIT", 30.0)
+RATE_LIMIT_MAX_WAIT = _env.number("RATE_LIMIT_MAX_WAIT", 30.0, minimum=0, maximum=3600)
 # A request woken later than this fraction of its API's interval after its slot gives the slot
 # up and books the next one, so a descheduled worker never goes out next to the following one.
-RATE_LIMIT_LATE_TOLERANCE = _env.number("RATE_LIMIT_LATE_TOLERANCE", 0.5)
-HTTP_TIMEOUT = _env.number("HTTP_TIMEOUT", 15.0)
+RATE_LIMIT_LATE_TOLERANCE = _env.number("RATE_LIMIT_LATE_TOLERANCE", 0.5, minimum=0, maximum=10)
+HTTP_TIMEOUT = _env.number("HTTP_TIMEOUT", 15.0, above=0, maximum=3600)
 
 # The sources enrichment asks, in any order (the pipeline fixes the order).
 ENRICHMENT_SOURCES = _env.strings("ENRICHMENT_SOURCES", ",".join(api.name for api in APIS))
 # An unreadable upstream answer is retried (as a transient failure) until a provider has
 # given this many in a row for a track; then it is recorded as that provider's error.
-MALFORMED_MAX_ATTEMPTS = _env.integer("MALFORMED_MAX_ATTEMPTS", 3)
+MALFORMED_MAX_ATTEMPTS = _env.integer("MALFORMED_MAX_ATTEMPTS", 3, minimum=1, maximum=100)
 # A claim older than this (seconds) is taken to belong to a dead worker and may be retaken.
-ENRICH_CLAIM_TIMEOUT = _env.integer("ENRICH_CLAIM_TIMEOUT", 900)
+ENRICH_CLAIM_TIMEOUT = _env.integer("ENRICH_CLAIM_TIMEOUT", 900, minimum=1, maximum=_YEAR)
 
 # --- Jobs ---------------------------------------------------------------------------------
 # A worker that has not sent a heartbeat for STALLED_AFTER_SECONDS is taken for dead: its
 # jobs are retried by the others (the heartbeat interval must be well below that).
-WORKER_HEARTBEAT_SECONDS = _env.number("WORKER_HEARTBEAT_SECONDS", 10.0)
-STALLED_AFTER_SECONDS = _env.number("STALLED_AFTER_SECONDS", 60.0)
-RECOVER_STALLED_CRON = _env.string("RECOVER_STALLED_CRON", "* * * * *")
+WORKER_HEARTBEAT_SECONDS = _env.number("WORKER_HEARTBEAT_SECONDS", 10.0, above=0, maximum=3600)
+STALLED_AFTER_SECONDS = _env.number("STALLED_AFTER_SECONDS", 60.0, above=0, maximum=_YEAR)
+RECOVER_STALLED_CRON = _env.cron("RECOVER_STALLED_CRON", "* * * * *")
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": WORKER_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": STALLED_AFTER_SECONDS,
 }
-ENRICH_BATCH_SIZE = _env.integer("ENRICH_BATCH_SIZE", 100)
+# Workers wait at most 10 s for a pool connection, so one whose database is gone exits (and
+# run_workers restarts it) within about 30 s instead of minutes.
+PROCRASTINATE_ON_APP_READY = "enrichment.queue_connector.install"
+ENRICH_BATCH_SIZE = _env.integer("ENRICH_BATCH_SIZE", 100, minimum=1)
 # Threads per worker process running enrichment attempts (most of their time is spent
 # waiting for a rate-limit turn, so many more than cores).
-ENRICH_THREADS = _env.integer("ENRICH_THREADS", 16)
-ENRICH_MAX_BATCH_REQUEST = _env.integer("ENRICH_MAX_BATCH_REQUEST", 1000)
+ENRICH_THREADS = _env.integer("ENRICH_THREADS", 16, minimum=1)
+ENRICH_MAX_BATCH_REQUEST = _env.integer("ENRICH_MAX_BATCH_REQUEST", 1000, minimum=1)
 
 # --- Admin --------------------------------------------------------------------------------
 # A reset or lock/unlock over "everything matching the filter" changes at most this many
 # tracks per request (the message says how many are left), this many rows per UPDATE.
-ADMIN_ACTION_LIMIT = _env.integer("ADMIN_ACTION_LIMIT", 100_000)
-ADMIN_UPDATE_BATCH_SIZE = _env.integer("ADMIN_UPDATE_BATCH_SIZE", 1000)
+ADMIN_ACTION_LIMIT = _env.integer("ADMIN_ACTION_LIMIT", 100_000, minimum=1)
+ADMIN_UPDATE_BATCH_SIZE = _env.integer("ADMIN_UPDATE_BATCH_SIZE", 1000, minimum=1)
 
 # --- Logging ------------------------------------------------------------------------------
 # One line per event on stderr: LOG_FORMAT=plain (readable) or json (one object per line),
@@ -265,10 +277,10 @@ LOGGING = {
 
 # --- REST API ---
 # Batches are kept in the default (database) cache this long (seconds) for progress reports.
-ENRICH_BATCH_TTL = _env.integer("ENRICH_BATCH_TTL", 30 * 24 * 3600)
+ENRICH_BATCH_TTL = _env.integer("ENRICH_BATCH_TTL", 30 * 24 * 3600, minimum=1, maximum=_YEAR)
 # /stats and the dashboard read a snapshot of the counts that a periodic job refreshes every
 # minute; it is kept this long (seconds) and recomputed on demand when missing (0 = always).
-STATS_CACHE_SECONDS = _env.integer("STATS_CACHE_SECONDS", 300)
+STATS_CACHE_SECONDS = _env.integer("STATS_CACHE_SECONDS", 300, minimum=0, maximum=_YEAR)
 # The largest batch must fit: an item is at most ~8 KiB of JSON, escapes included.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, ENRICH_MAX_BATCH_REQUEST * 8192)
 # Batches and throttle windows live in the cache table: never cull them at Django's default 300.
@@ -285,3 +297,10 @@ MIDDLEWARE.insert(
 # sharing a volume reuse PIDs; /metrics merges the whole tree. Emptied only by
 # `manage.py metrics_reset` when a deployment starts.
 PROMETHEUS_METRICS_DIR, PROMETHEUS_MULTIPROC_DIR = metrics_dirs(_env, DATA_DIR)
+
+# --- Read before Django starts (deploy/gunicorn.conf.py, deploy/worker.py, compose) --------
+# Validated here too, so that `check --deploy` in the compose migrate step names a bad value
+# instead of gunicorn or the worker failing with a traceback (or running no process at all).
+WEB_CONCURRENCY = _env.integer("WEB_CONCURRENCY", 2, minimum=1, maximum=256)
+WORKER_PROCESSES = _env.integer("WORKER_PROCESSES", 2, minimum=1, maximum=256)
+WORKER_METRICS_PORT = _env.integer("WORKER_METRICS_PORT", 9100, minimum=0, maximum=65535)  # 0: off

@@ -12,7 +12,7 @@ CODE = [ROOT / "manage.py", *ROOT.glob("songnodes/*.py"), *ROOT.glob("enrichment
 CODE += list(ROOT.glob("deploy/*.py"))
 _READ = re.compile(
     r"""(?:environ(?:\.get)?\(\s*|environ\[\s*|env\.(?:string|boolean|integer|number|rate"""
-    r"""|strings|path)\(\s*|getenv\(\s*)"""
+    r"""|strings|path|throttle|cron|url)\(\s*|getenv\(\s*)"""
     r"""f?["']([A-Za-z0-9_{}.()]+)["']"""
 )
 _COMPOSE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?+][^}]*)?\}")
