@@ -13,9 +13,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from enrichment.models import Track
+from enrichment.tokens import issue_token
 from tests.subprocesses import ROOT, child_env, start_snippet
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -97,7 +97,7 @@ def test_two_concurrent_imports_of_one_file_create_each_track_once(tmp_path: Pat
 def _post_at_once(path: str, bodies: list[Any]) -> list[int]:
     """POST each body from its own thread (own connection), all released together; codes."""
     user = User.objects.create(username="race-client")
-    key = Token.objects.create(user=user).key
+    key = issue_token(user)
     start = threading.Barrier(len(bodies))
     codes: list[int] = []
 
