@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,9 @@ import psycopg
 import pytest
 
 from sandbox import server
-from songnodes.database import embedded_database_url, stop_embedded
+from songnodes.database import stop_embedded
 from tests.jobs import workers as w
 from tests.subprocesses import ROOT, child_env, run_snippet
-from tests.test_database import run_manage
 
 pytestmark = pytest.mark.slow
 
@@ -31,17 +29,6 @@ print(json.dumps(tasks.bulk_defer([t.pk for t in tracks])))
 # The documentation promises about 30 s; this is only a hang guard (before the fix a worker
 # with jobs in flight took about three minutes).
 GIVE_UP_GUARD = 100
-
-
-@pytest.fixture
-def own_postgres(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    """A Postgres of this test's own (stopping the suite's would cut the suite off)."""
-    data_dir = tmp_path / "pg"
-    data_dir.mkdir()
-    url = embedded_database_url(data_dir)
-    assert run_manage(["migrate", "--verbosity", "0"], {"DATABASE_URL": url}).returncode == 0
-    yield data_dir, url
-    stop_embedded(data_dir)
 
 
 def running_jobs(url: str) -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -14,7 +12,6 @@ from sandbox import server
 from songnodes.database import embedded_database_url, stop_embedded
 from tests.jobs import workers as w
 from tests.subprocesses import run_snippet
-from tests.test_database import run_manage
 
 pytestmark = pytest.mark.slow
 
@@ -27,17 +24,6 @@ tracks = [Track.objects.create(artist_name=r.artist.name, title=r.spotify_name)
           for r in catalogue().recordings[{start}:{start} + 4]]
 print(json.dumps(tasks.bulk_defer([t.pk for t in tracks])))
 """
-
-
-@pytest.fixture
-def own_postgres(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    """A Postgres of this test's own (restarting the suite's would cut the suite off)."""
-    data_dir = tmp_path / "pg"
-    data_dir.mkdir()
-    url = embedded_database_url(data_dir)
-    assert run_manage(["migrate", "--verbosity", "0"], {"DATABASE_URL": url}).returncode == 0
-    yield data_dir, url
-    stop_embedded(data_dir)
 
 
 def succeeded(url: str) -> int:
