@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 
 from enrichment.sources.registry import APIS, PROVIDERS_BY_NAME, Credential, configured_sources
+from songnodes.bootstrap import read_secret_key, secret_key_file
 from songnodes.env import RATE_MAXIMUM, expected
 
 LOG_FORMATS = ("plain", "json")
@@ -197,10 +198,15 @@ def check_source_credentials(app_configs: AppConfigs, **kwargs: Any) -> list[Che
     return problems
 
 
+def public_hosts() -> list[str]:
+    """The ALLOWED_HOSTS entries that are not this machine."""
+    return [host for host in settings.ALLOWED_HOSTS if host not in LOCAL_HOSTS]
+
+
 @register(Tags.security)
 def check_debug_with_public_hosts(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """W002: DEBUG on while the site answers to hosts other than this machine."""
-    public = [host for host in settings.ALLOWED_HOSTS if host not in LOCAL_HOSTS]
+    public = public_hosts()
     if not settings.DEBUG or not public:
         return []
     return [
@@ -217,8 +223,9 @@ def check_debug_with_public_hosts(app_configs: AppConfigs, **kwargs: Any) -> lis
 @register(Tags.security, deploy=True)
 def check_secret_key_is_shared(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """W003 (--deploy): SECRET_KEY comes from the environment, not this machine's data dir."""
-    generated = Path(settings.DATA_DIR) / "secret_key"
-    if not generated.exists() or generated.read_text().strip() != settings.SECRET_KEY:
+    generated = secret_key_file(Path(settings.DATA_DIR))
+    key = read_secret_key(Path(settings.DATA_DIR))
+    if not key or key != settings.SECRET_KEY:
         return []
     return [
         Warning(
@@ -326,25 +333,3 @@ def check_free_disk_space(app_configs: AppConfigs, **kwargs: Any) -> list[CheckM
 
 
 # Counts and sizes that make no sense below 1 (0 would block every login, or crash a batch).
-POSITIVE_SETTINGS = (
-    "ADMIN_ACTION_LIMIT",
-    "ADMIN_UPDATE_BATCH_SIZE",
-    "AUTH_FAILURE_LIMIT",
-    "AUTH_FAILURE_WINDOW",
-    "MALFORMED_MAX_ATTEMPTS",
-)
-
-
-@register()
-def check_positive_counts(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
-    """E020: limits, batch sizes and windows are at least 1."""
-    return [
-        Error(
-            f"{name}={getattr(settings, name)!r} must be a whole number of at least 1.",
-            hint=f"Set {name} to 1 or more (see .env.example), or remove it for the default.",
-            obj=name,
-            id="songnodes.E020",
-        )
-        for name in POSITIVE_SETTINGS
-        if getattr(settings, name) < 1
-    ]

@@ -16,7 +16,7 @@ from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import dotenv_values
 
-from enrichment.checks import LOCAL_HOSTS, AppConfigs
+from enrichment.checks import AppConfigs, public_hosts
 from songnodes.bootstrap import BASE_DIR, read_secret_key
 
 # Keys that are published somewhere (docs, tutorials, this repository): signing with one lets
@@ -44,7 +44,7 @@ KEY_RECIPE = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
 @register(Tags.security, deploy=True)
 def check_debug_in_deployment(app_configs: AppConfigs, **kwargs: Any) -> list[CheckMessage]:
     """E009 (--deploy): DEBUG on while the site answers to hosts other than this machine."""
-    public = [host for host in settings.ALLOWED_HOSTS if host not in LOCAL_HOSTS]
+    public = public_hosts()
     if not settings.DEBUG or not public:
         return []
     return [

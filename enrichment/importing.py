@@ -98,10 +98,16 @@ def find_existing(row: TrackRow) -> Track | None:
     return named.order_by("created_at", "pk").first()
 
 
-def upsert(row: TrackRow) -> tuple[str, Track]:
-    """Create or fill in one track: ("created" | "updated" | "unchanged", the track)."""
+def upsert(row: TrackRow, *, refuse_conflicts: bool = False) -> tuple[str, Track]:
+    """Create or fill in one track: ("created" | "updated" | "unchanged", the track).
+
+    With refuse_conflicts, a row whose identifiers belong to another song raises its RowError
+    instead of being merged into that song.
+    """
     with transaction.atomic():
         track = find_existing(row)
+        if refuse_conflicts and (conflict := identity_conflict(row, track)) is not None:
+            raise conflict
         if track is None:
             new = Track(
                 id=row.track_id or uuid.uuid4(),
@@ -169,12 +175,7 @@ def _import_one(number: int, raw: dict[str, Any] | RowError, report: ImportRepor
 
 def _import_row(row: TrackRow) -> str:
     try:
-        with transaction.atomic():
-            # A row whose identifiers belong to another song is refused, never merged into it.
-            conflict = identity_conflict(row, find_existing(row))
-            if conflict is not None:
-                raise conflict
-            outcome, _ = upsert(row)
+        outcome, _ = upsert(row, refuse_conflicts=True)
     except IntegrityError as error:  # another import saved the same identifier meanwhile
         raise RowError(row.line, "line", "conflicts with a track saved meanwhile") from error
     return outcome

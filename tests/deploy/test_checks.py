@@ -180,19 +180,3 @@ def test_every_sources_credential_is_checked_for_a_placeholder_contact(configure
                 setattr(configured, credential.variable, PLACEHOLDER_AGENT)
     warned = {w.obj for w in issues(deploy=True).get("songnodes.W004", [])}
     assert warned == {c.variable for a in APIS for c in a.credentials if not c.secret}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "ADMIN_ACTION_LIMIT",
-        "ADMIN_UPDATE_BATCH_SIZE",
-        "AUTH_FAILURE_LIMIT",
-        "AUTH_FAILURE_WINDOW",
-        "MALFORMED_MAX_ATTEMPTS",
-    ],
-)
-def test_a_limit_below_one_is_an_error_naming_the_variable(configured: Any, name: str) -> None:
-    setattr(configured, name, 0)
-    [error] = issues()["songnodes.E020"]
-    assert error.obj == name and f"{name}=0" in error.msg

@@ -43,6 +43,12 @@ BROKEN = [
     ("WEB_CONCURRENCY", "two", "a whole number from 1 to"),
     ("WORKER_METRICS_PORT", "70000", "a whole number from 0 to 65535"),
     (URL, "api.example.org/v1", "an http:// or https:// URL"),
+    # Limits, batch sizes and windows below one.
+    ("ADMIN_ACTION_LIMIT", "0", "a whole number of at least 1"),
+    ("ADMIN_UPDATE_BATCH_SIZE", "0", "a whole number of at least 1"),
+    ("AUTH_FAILURE_LIMIT", "0", "a whole number of at least 1"),
+    ("AUTH_FAILURE_WINDOW", "0", "a whole number from 1 to"),
+    ("MALFORMED_MAX_ATTEMPTS", "0", "a whole number from 1 to 100"),
 ]
 
 
