@@ -109,6 +109,8 @@ class Track(models.Model):
         max_length=5, choices=ReleaseDatePrecision.choices, blank=True, default=""
     )
     release_country = models.CharField(max_length=64, blank=True, default="")
+    # The primary genre (NULL until a source fills it): a column the original's readers select.
+    genre = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
     spotify_popularity = models.SmallIntegerField(null=True, blank=True)
     lastfm_playcount = models.PositiveBigIntegerField(null=True, blank=True)
