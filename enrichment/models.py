@@ -26,9 +26,9 @@ from enrichment.tokens import ApiToken as ApiToken  # its own module, one of the
 
 ISRC_REGEX = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
 SPOTIFY_ID_REGEX = r"^[0-9A-Za-z]{22}$"
-# TIDAL's ids are JSON:API strings (digits in every answer seen; its other resources' ids are
-# alphanumeric), so the column keeps a short alphanumeric string.
-TIDAL_ID_REGEX = r"^[0-9A-Za-z]{1,20}$"
+# TIDAL's ids are JSON:API strings, kept as strings; a track's is digits in every answer seen
+# (a bare number pasted into a search may be one; a word never is).
+TIDAL_ID_REGEX = r"^[0-9]{1,20}$"
 
 
 # Every column enrichment writes; curators may lock any of them (plus artist_name/title).

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 max_length=20,
                 null=True,
-                validators=[django.core.validators.RegexValidator("^[0-9A-Za-z]{1,20}$")],
+                validators=[django.core.validators.RegexValidator("^[0-9]{1,20}$")],
             ),
         ),
         migrations.AddIndex(
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(
                     ("tidal_id__isnull", True),
-                    ("tidal_id__regex", "^[0-9A-Za-z]{1,20}$"),
+                    ("tidal_id__regex", "^[0-9]{1,20}$"),
                     _connector="OR",
                 ),
                 name="track_tidal_id_valid",

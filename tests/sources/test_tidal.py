@@ -145,6 +145,14 @@ def test_an_unknown_key_or_scale_gives_no_key_never_a_wrong_one(
     assert fields == {"tidal_id": "1", "bpm": 128.0}
 
 
+def test_an_id_that_is_not_a_tidal_track_id_is_not_written() -> None:
+    track = parse_track(
+        {"id": "2xpmpI1s9E00P3ibLQtuBV", "type": "tracks", "attributes": {"title": "T"}}
+    )
+    assert "tidal_id" not in track.fields()
+    assert any("tidal_id" in note for note in track.notes())
+
+
 @pytest.mark.parametrize("bpm", [0, 0.0, -12.0, 1500.0])
 def test_a_bpm_out_of_range_is_not_written(bpm: float) -> None:
     assert "bpm" not in parse_track(resource(bpm=bpm)).fields()
