@@ -33,9 +33,9 @@ def value_pattern(field: str) -> str:
         return "[0-9a-fA-F-]{36}"
     if isinstance(column, models.IntegerField):
         return r"\d+"
-    for validator in column.validators:  # a column that states its pattern (tidal_id)
+    for validator in getattr(column, "validators", ()):  # a column stating its pattern
         if isinstance(validator, RegexValidator):
-            return validator.regex.pattern.removeprefix("^").removesuffix("$")
+            return re.compile(validator.regex).pattern.removeprefix("^").removesuffix("$")
     length = getattr(column, "max_length", None)
     return f"[0-9A-Za-z]{{{length}}}" if length else "[0-9A-Za-z]+"
 

@@ -109,8 +109,8 @@ def best_track(items: list[dict[str, Any]], isrc: str) -> TidalTrack | None:
     """The track carrying the ISRC asked for (an analysed one first), or None."""
     tracks = [parse_track(item) for item in items]
     carrying = [track for track in tracks if track.isrc == isrc]
-    analysed = [track for track in carrying if track.analysed]
-    return (analysed or carrying or [None])[0]
+    chosen = [track for track in carrying if track.analysed] or carrying
+    return chosen[0] if chosen else None
 
 
 class TidalSource(Source):
@@ -145,7 +145,7 @@ class TidalSource(Source):
         with parsing(self.name, "tracks"):
             return best_track(dicts(as_dict(payload, "body"), "data", required=True), wanted)
 
-    def _get(self, path: str, params: dict[str, str | int]) -> Any | None:
+    def _get(self, path: str, params: Mapping[str, str | int]) -> Any | None:
         """One API call; on 401 the token is renewed and the call made once more."""
         headers = {"Accept": JSON_API}
         try:
