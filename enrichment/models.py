@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
+from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Now
@@ -25,6 +26,9 @@ from enrichment.tokens import ApiToken as ApiToken  # its own module, one of the
 
 ISRC_REGEX = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
 SPOTIFY_ID_REGEX = r"^[0-9A-Za-z]{22}$"
+# TIDAL's ids are JSON:API strings, kept as strings; a track's is digits in every answer seen
+# (a bare number pasted into a search may be one; a word never is).
+TIDAL_ID_REGEX = r"^[0-9]{1,20}$"
 
 
 # Every column enrichment writes; curators may lock any of them (plus artist_name/title).
@@ -34,6 +38,7 @@ ENRICHED_FIELDS = (
     "musicbrainz_id",
     "discogs_id",
     "deezer_id",
+    "tidal_id",
     "bpm",
     "key",
     "key_pitch_class",
@@ -84,6 +89,9 @@ class Track(models.Model):
     musicbrainz_id = models.UUIDField(null=True, blank=True, db_index=True)
     discogs_id = models.PositiveBigIntegerField(null=True, blank=True)
     deezer_id = models.PositiveBigIntegerField(null=True, blank=True)
+    tidal_id = models.CharField(  # noqa: DJ001
+        max_length=20, null=True, blank=True, validators=[RegexValidator(TIDAL_ID_REGEX)]
+    )
 
     bpm = models.FloatField(null=True, blank=True)
     key = models.CharField(max_length=16, blank=True, default="", help_text='e.g. "A minor"')
@@ -153,6 +161,11 @@ class Track(models.Model):
                 name="track_deezer_id_idx",
                 condition=Q(deezer_id__isnull=False),
             ),
+            models.Index(
+                fields=["tidal_id"],
+                name="track_tidal_id_idx",
+                condition=Q(tidal_id__isnull=False),
+            ),
         ]
         constraints = [
             # One track per identity (enrichment/identity.py); rows marked as another's
@@ -194,6 +207,10 @@ class Track(models.Model):
             models.CheckConstraint(
                 condition=Q(spotify_id__isnull=True) | Q(spotify_id__regex=SPOTIFY_ID_REGEX),
                 name="track_spotify_id_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(tidal_id__isnull=True) | Q(tidal_id__regex=TIDAL_ID_REGEX),
+                name="track_tidal_id_valid",
             ),
             models.CheckConstraint(
                 condition=Q(spotify_popularity__isnull=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
-from enrichment.sources.registry import APIS, all_credentials
+from enrichment.sources.registry import APIS, all_credentials, default_sources
 from songnodes.bootstrap import data_dir, metrics_dirs, read_secret_key, static_root
 from songnodes.database import database_settings
 from songnodes.env import Environment, process_environment
@@ -201,7 +201,11 @@ RATE_LIMIT_LATE_TOLERANCE = _env.number("RATE_LIMIT_LATE_TOLERANCE", 0.5, minimu
 HTTP_TIMEOUT = _env.number("HTTP_TIMEOUT", 15.0, above=0, maximum=3600)
 
 # The sources enrichment asks, in any order (the pipeline fixes the order).
-ENRICHMENT_SOURCES = _env.strings("ENRICHMENT_SOURCES", ",".join(api.name for api in APIS))
+# (An opt-in source is in the default only when its credentials are set.)
+_credential_values = {c.variable: globals()[c.variable] for c in all_credentials()}
+ENRICHMENT_SOURCES = _env.strings(
+    "ENRICHMENT_SOURCES", ",".join(default_sources(_credential_values))
+)
 # An unreadable upstream answer is retried (as a transient failure) until a provider has
 # given this many in a row for a track; then it is recorded as that provider's error.
 MALFORMED_MAX_ATTEMPTS = _env.integer("MALFORMED_MAX_ATTEMPTS", 3, minimum=1, maximum=100)

@@ -8,35 +8,30 @@ from typing import Any
 
 from django.conf import settings
 
-from enrichment.sources import breaker, cache
+from enrichment.sources import breaker, cache, registry
 from sandbox import server
-
-SOURCE_URL_VARIABLES = {
-    "spotify": "SPOTIFY_API_URL",
-    "musicbrainz": "MUSICBRAINZ_API_URL",
-    "discogs": "DISCOGS_API_URL",
-    "lastfm": "LASTFM_API_URL",
-    "deezer": "DEEZER_API_URL",
-    "reccobeats": "RECCOBEATS_API_URL",
-}
 
 
 def sandbox_settings(base_url: str, rate: float | None = None) -> dict[str, Any]:
-    """Django settings that send every source to the sandbox, with its fake credentials."""
+    """Django settings that send every source to the sandbox, with its fake credentials.
+
+    The sources asked are the default ones given those credentials (opt-in ones included).
+    """
     lines = dict(line.split("=", 1) for line in server.env_lines(base_url))
     sources = {
-        name: {**config, "api_url": lines[SOURCE_URL_VARIABLES[name]]}
+        name: {**config, "api_url": lines[registry.provider(name).api_url_variable]}
         | ({"rate_limit": float(rate)} if rate else {})
         for name, config in settings.SOURCES.items()
     }
+    extra_urls = {variable: lines[variable] for api in registry.APIS for variable in api.extra_urls}
+    credentials = {
+        c.variable: lines[c.variable] for c in registry.all_credentials() if c.sandbox_value
+    }
     return {
         "SOURCES": sources,
-        "SPOTIFY_AUTH_URL": lines["SPOTIFY_AUTH_URL"],
-        "SPOTIFY_CLIENT_ID": lines["SPOTIFY_CLIENT_ID"],
-        "SPOTIFY_CLIENT_SECRET": lines["SPOTIFY_CLIENT_SECRET"],
-        "DISCOGS_TOKEN": lines["DISCOGS_TOKEN"],
-        "LASTFM_API_KEY": lines["LASTFM_API_KEY"],
-        "MUSICBRAINZ_USER_AGENT": lines["MUSICBRAINZ_USER_AGENT"],
+        **extra_urls,
+        **credentials,
+        "ENRICHMENT_SOURCES": registry.default_sources(credentials),
     }
 
 

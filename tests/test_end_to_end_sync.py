@@ -10,6 +10,7 @@ import requests
 
 from enrichment import pipeline
 from enrichment.models import EnrichmentStatus, Track
+from sandbox.apis import tidal
 from sandbox.catalogue import HARD_CASES, catalogue
 from sandbox.records import Recording
 from tests.sandbox_helpers import running_sandbox
@@ -73,6 +74,7 @@ def test_a_known_track_gets_every_field_its_sources_hold(sandbox: Any) -> None:
     assert track.isrc == recording.isrc
     assert str(track.musicbrainz_id) == recording.mbid
     assert track.deezer_id == recording.deezer_id
+    assert tidal.known(recording) and track.tidal_id == tidal.track_id(recording)  # by its ISRC
     assert track.discogs_id == recording.release.discogs_id
     assert track.label == recording.release.label.name
     assert track.catalog_number == recording.release.catalog_number
@@ -104,3 +106,34 @@ def test_re_enriching_an_unchanged_catalogue_makes_no_upstream_call(sandbox: Any
     results = [pipeline.enrich(track.pk) for track in tracks]
     assert upstream_requests(sandbox) == before
     assert all(result.cached for result in results)
+
+
+def analysed_by_tidal_and_deezer(recording: Recording) -> bool:
+    features = recording.features
+    return bool(
+        not recording.hard_cases
+        and features is not None
+        and features.key >= 0
+        and tidal.known(recording)
+        and tidal.analysed(recording)
+        and recording.on("deezer")
+        and recording.deezer_bpm
+    )
+
+
+def test_tidal_tempo_and_key_outrank_deezers_when_no_audio_analysis_answers(
+    sandbox: Any, settings: Any
+) -> None:
+    recording = next(r for r in catalogue().recordings if analysed_by_tidal_and_deezer(r))
+    features = recording.features
+    assert features is not None
+    settings.ENRICHMENT_SOURCES = ["deezer", "tidal"]
+    track = Track.objects.create(  # imported with its ISRC: both look it up by that
+        artist_name=recording.artist.name, title=recording.spotify_name, isrc=recording.isrc
+    )
+    assert pipeline.enrich(track.pk).status == "completed"
+    track.refresh_from_db()
+    assert track.tidal_id == tidal.track_id(recording)
+    assert track.bpm == pytest.approx(round(features.tempo, 1))
+    assert (track.key_pitch_class, track.key_mode) == (features.key, features.mode)
+    assert track.camelot_key and track.metadata["provenance"]["bpm"]["source"] == "tidal"

@@ -12,6 +12,7 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -32,6 +33,9 @@ def value_pattern(field: str) -> str:
         return "[0-9a-fA-F-]{36}"
     if isinstance(column, models.IntegerField):
         return r"\d+"
+    for validator in getattr(column, "validators", ()):  # a column stating its pattern
+        if isinstance(validator, RegexValidator):
+            return re.compile(validator.regex).pattern.removeprefix("^").removesuffix("$")
     length = getattr(column, "max_length", None)
     return f"[0-9A-Za-z]{{{length}}}" if length else "[0-9A-Za-z]+"
 

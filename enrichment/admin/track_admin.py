@@ -60,7 +60,16 @@ class TrackAdmin(admin.ModelAdmin):
         (None, {"fields": ("artist_name", "title", "locked_fields")}),
         (
             "Identifiers",
-            {"fields": ("spotify_id", "isrc", "musicbrainz_id", "discogs_id", "deezer_id")},
+            {
+                "fields": (
+                    "spotify_id",
+                    "isrc",
+                    "musicbrainz_id",
+                    "discogs_id",
+                    "deezer_id",
+                    "tidal_id",
+                )
+            },
         ),
         (
             "Tempo and key",
@@ -243,7 +252,7 @@ class TrackAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
 
-_ID_FIELDS = ("spotify_id", "isrc", "musicbrainz_id", "discogs_id", "deezer_id")
+_ID_FIELDS = ("spotify_id", "isrc", "musicbrainz_id", "discogs_id", "deezer_id", "tidal_id")
 
 
 def _derive_key(track: Track, edited: list[str]) -> None:

@@ -62,6 +62,9 @@ class Provider:
     # Pages this provider keeps for other columns' values: column -> (label, template).
     other_links: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     capability_of: str | None = None
+    # Asked only when its credentials are set: ENRICHMENT_SOURCES' default leaves it out
+    # otherwise, so a deployment without them is not degraded (no warning, no partial tracks).
+    opt_in: bool = False
 
     @property
     def api(self) -> str:
@@ -181,7 +184,7 @@ PROVIDERS: tuple[Provider, ...] = (
         rate_limit=5.0,
         identifies=True,
         # Deezer's bpm is a fallback: coarser, and 0 means unknown (the adapter drops it).
-        supplies={"isrc": 2, "deezer_id": 0, "bpm": 2, "duration_ms": 2, "release_date": 2},
+        supplies={"isrc": 2, "deezer_id": 0, "bpm": 3, "duration_ms": 2, "release_date": 2},
         id_field="deezer_id",
         link_template="https://www.deezer.com/track/{}",
     ),
@@ -252,6 +255,39 @@ PROVIDERS: tuple[Provider, ...] = (
         identifies=False,
         supplies={**{name: 1 for name in _AUDIO_FEATURES}, "duration_ms": 4},
     ),
+    Provider(
+        name="tidal",
+        label="TIDAL",
+        adapter_path="enrichment.sources.tidal.TidalSource",
+        step_path="enrichment.sources.tidal.isrc_step",
+        api_url="https://openapi.tidal.com/v2",
+        extra_urls={"TIDAL_AUTH_URL": "https://auth.tidal.com/v1/oauth2/token"},
+        sandbox_paths={
+            "TIDAL_API_URL": "/tidal/v2",
+            "TIDAL_AUTH_URL": "/tidal/auth/v1/oauth2/token",
+        },
+        # TIDAL states no numbers; its own SDK backs off on 429. A modest default.
+        rate_limit=2.0,
+        identifies=False,  # asked by ISRC only, once the identifying providers found one
+        credentials=(
+            Credential(
+                "TIDAL_CLIENT_ID",
+                "a TIDAL developer app's client id (https://developer.tidal.com/dashboard)",
+                sandbox_value="sandbox-tidal-client-id",
+            ),
+            Credential(
+                "TIDAL_CLIENT_SECRET",
+                "that app's client secret",
+                sandbox_value="sandbox-tidal-client-secret",
+            ),
+        ),
+        # Tempo and key where TIDAL has analysed the track: just below ReccoBeats, above
+        # Deezer's coarser bpm.
+        supplies={"tidal_id": 0, "bpm": 2, "key_pitch_class": 2},
+        id_field="tidal_id",
+        link_template="https://tidal.com/browse/track/{}",
+        opt_in=True,
+    ),
 )
 PROVIDERS_BY_NAME: dict[str, Provider] = {provider.name: provider for provider in PROVIDERS}
 # The upstream APIs: one adapter, limiter, breaker and set of credentials each.
@@ -260,6 +296,15 @@ APIS: tuple[Provider, ...] = tuple(p for p in PROVIDERS if p.capability_of is No
 UNSUPPORTED_CREDENTIALS = (
     Credential("BEATPORT_API_KEY", "accepted for compatibility; Beatport is not supported"),
 )
+
+
+def default_sources(credential_values: Mapping[str, str]) -> list[str]:
+    """The APIs asked by default: every one, an opt-in one only with all its credentials set."""
+    return [
+        api.name
+        for api in APIS
+        if not api.opt_in or all(credential_values.get(c.variable) for c in api.credentials)
+    ]
 
 
 def provider(name: str) -> Provider:

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from enrichment.fields import UNIT_FEATURES
-from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX
+from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, TIDAL_ID_REGEX
 from enrichment.redaction import redact
 from enrichment.sources.errors import MalformedResponse
 
@@ -26,6 +26,7 @@ PRECISIONS = ("year", "month", "day")  # least to most detailed
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ISRC = re.compile(ISRC_REGEX)
 _SPOTIFY_ID = re.compile(SPOTIFY_ID_REGEX)
+_TIDAL_ID = re.compile(TIDAL_ID_REGEX)
 _MAX_DURATION_MS = 2_147_483_647  # the column is a PositiveIntegerField
 
 
@@ -173,6 +174,7 @@ VALID: dict[str, Callable[[Any], bool]] = {
     "isrc": lambda value: bool(_ISRC.match(value)),
     "discogs_id": lambda value: value > 0,
     "deezer_id": lambda value: value > 0,
+    "tidal_id": lambda value: bool(_TIDAL_ID.match(value)),
     "bpm": lambda value: 0 < value < 1000,
     "key_pitch_class": _between(0, 11),
     "key_mode": lambda value: value in (0, 1),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 import pytest
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.test import Client
@@ -31,6 +33,9 @@ def sample_value(field: str) -> Any:
         return uuid.UUID("8e3fcd7d-0d5b-4b5e-9c2a-2a4b7d3e6f10")
     if isinstance(column, models.IntegerField):
         return 3135556
+    for validator in getattr(column, "validators", ()):  # a string column of digits (tidal_id)
+        if isinstance(validator, RegexValidator) and re.match(validator.regex, "381265362"):
+            return "381265362"
     return "4uLU6hMCjMI75M1A2tKUQC"[: getattr(column, "max_length", None)]
 
 

@@ -20,6 +20,8 @@ CONFIGURED = {
     "MUSICBRAINZ_USER_AGENT": "SongNodes/1.0 ( ops@example.org )",
     "DISCOGS_TOKEN": "token",
     "LASTFM_API_KEY": "key",
+    "TIDAL_CLIENT_ID": "id",
+    "TIDAL_CLIENT_SECRET": "secret",
 }
 
 
@@ -48,7 +50,7 @@ def test_all_sources_configured_and_closed_is_healthy(
     assert body["service"] and body["version"] and body["timestamp"].endswith("Z")
     assert body["connections"] == {"database": "healthy"}
     assert set(body["sources"]) == {
-        "spotify", "musicbrainz", "deezer", "discogs", "lastfm", "reccobeats",
+        "spotify", "musicbrainz", "deezer", "discogs", "lastfm", "reccobeats", "tidal",
     }  # fmt: skip
     assert body["sources"]["discogs"] == {
         "enabled": True, "configured": True, "problem": None, "breaker": "closed",
@@ -140,3 +142,15 @@ def test_an_unreachable_database_makes_health_503_and_metrics_still_answer() -> 
     assert code == 200
     assert "enrichment_database_up 0.0" in text
     assert "# TYPE tracks_enriched_total counter" in text
+
+
+@pytest.mark.django_db
+def test_an_opt_in_source_without_credentials_is_off_not_a_degradation(
+    anonymous: APIClient, configured: Any
+) -> None:
+    configured.TIDAL_CLIENT_ID = configured.TIDAL_CLIENT_SECRET = ""
+    assert "tidal" not in configured.ENRICHMENT_SOURCES  # the default leaves it out
+    code, body = get_health(anonymous)
+    assert (code, body["status"]) == (200, "healthy")
+    assert body["sources"]["tidal"]["enabled"] is False
+    assert body["sources"]["tidal"]["configured"] is False

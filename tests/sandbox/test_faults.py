@@ -29,7 +29,7 @@ def test_full_spec_parses() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["error_rate=2", "down=tidal", "storm=spotify:10", "slow=0.1", "explode", "seed=x"]
+    "bad", ["error_rate=2", "down=napster", "storm=spotify:10", "slow=0.1", "explode", "seed=x"]
 )
 def test_bad_specs_are_rejected_with_a_reason(bad: str) -> None:
     with pytest.raises(ValueError):
@@ -119,6 +119,6 @@ def test_faults_switch_at_runtime_without_restart(
     assert http.get(track).status_code == 500
     http.post(f"{running.url}/_sandbox/faults", json={"spec": ""})
     assert http.get(track).status_code == 200
-    rejected = http.post(f"{running.url}/_sandbox/faults", json={"spec": "down=tidal"})
-    assert rejected.status_code == 400 and "tidal" in rejected.json()["error"]
+    rejected = http.post(f"{running.url}/_sandbox/faults", json={"spec": "down=napster"})
+    assert rejected.status_code == 400 and "napster" in rejected.json()["error"]
     assert http.get(f"{running.url}/_sandbox/faults").json()["spec"] == ""

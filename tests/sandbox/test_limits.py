@@ -22,7 +22,7 @@ def test_limits_spec_overrides_defaults_with_optional_burst() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["tidal=3", "spotify", "spotify=fast", "spotify=-1", "spotify=1:0"]
+    "spec", ["napster=3", "spotify", "spotify=fast", "spotify=-1", "spotify=1:0"]
 )
 def test_bad_limits_specs_are_rejected(spec: str) -> None:
     with pytest.raises(ValueError):

@@ -31,7 +31,7 @@ def test_env_lines_use_the_base_url_given() -> None:
     assert env_lines("http://sandbox:80/")[0] == "SPOTIFY_API_URL=http://sandbox:80/spotify/v1"
 
 
-@pytest.mark.parametrize("argv", [["--faults", "down=tidal"], ["--limits", "spotify=x"]])
+@pytest.mark.parametrize("argv", [["--faults", "down=napster"], ["--limits", "spotify=x"]])
 def test_bad_arguments_exit_with_a_usage_error(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -39,7 +39,7 @@ def test_bad_arguments_exit_with_a_usage_error(argv: list[str]) -> None:
 
 
 def test_unknown_paths_list_the_prefixes(server: SandboxServer, http: requests.Session) -> None:
-    response = http.get(f"{server.url}/tidal/v1/tracks/1")
+    response = http.get(f"{server.url}/napster/v1/tracks/1")
     assert response.status_code == 404 and response.json()["apis"]["deezer"] == "/deezer"
 
 

@@ -31,6 +31,7 @@ def test_snapshot_lists_every_api_with_its_limit(clock: FakeClock) -> None:
     snapshot = sandbox.snapshot()
     assert set(snapshot["apis"]) == {
         "spotify_accounts", "spotify", "musicbrainz", "discogs", "lastfm", "deezer", "reccobeats",
+        "tidal_auth", "tidal",
     }  # fmt: skip
     deezer = snapshot["apis"]["deezer"]
     assert deezer["responses"] == {"200": 1} and deezer["configured_limit_per_s"] == 2.0

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db  # the shared fixtures clear database-backed 
 
 
 def test_every_source_is_registered_under_its_settings_key() -> None:
-    assert list(SOURCES) == ["spotify", "musicbrainz", "deezer", "discogs", "lastfm", "reccobeats"]
+    assert list(SOURCES) == [
+        "spotify", "musicbrainz", "deezer", "discogs", "lastfm", "reccobeats", "tidal",
+    ]  # fmt: skip
     assert all(source.name == name for name, source in SOURCES.items())
     assert set(SOURCES) == set(settings.SOURCES)
 
@@ -31,6 +33,21 @@ def test_configured_sources_names_what_is_missing(settings: Any) -> None:
     assert "DISCOGS_TOKEN" in (problems["discogs"] or "")
     assert problems["musicbrainz"] is None and problems["lastfm"] is None
     assert problems["deezer"] is None and problems["reccobeats"] is None
+
+
+def test_an_opt_in_source_is_in_the_default_sources_only_with_all_its_credentials() -> None:
+    others = ["spotify", "musicbrainz", "deezer", "discogs", "lastfm", "reccobeats"]
+    assert registry.default_sources({}) == others
+    assert registry.default_sources({"TIDAL_CLIENT_ID": "an-id"}) == others
+    both = {"TIDAL_CLIENT_ID": "an-id", "TIDAL_CLIENT_SECRET": "a-secret"}
+    assert registry.default_sources(both) == [*others, "tidal"]
+
+
+def test_tidal_without_credentials_names_both_variables(settings: Any) -> None:
+    settings.TIDAL_CLIENT_ID, settings.TIDAL_CLIENT_SECRET = "an-id", ""
+    assert "TIDAL_CLIENT_SECRET" in (configured_sources()["tidal"] or "")
+    settings.TIDAL_CLIENT_SECRET = "a-secret"
+    assert configured_sources()["tidal"] is None
 
 
 def test_every_entry_loads_an_adapter_named_after_its_api() -> None:
@@ -58,14 +75,17 @@ def test_precedence_ranks_are_unique_per_field() -> None:
 
 def test_precedence_is_the_table_merging_has_always_followed() -> None:
     audio = ("spotify_features", "reccobeats")
+    # TIDAL's tempo and key (where it has analysed a track) rank just below ReccoBeats; Deezer's
+    # coarser bpm stays the last resort.
     assert registry.precedence() == {
         "spotify_id": ("spotify",),
         "isrc": ("spotify", "musicbrainz", "deezer"),
         "musicbrainz_id": ("musicbrainz",),
         "discogs_id": ("discogs",),
         "deezer_id": ("deezer",),
-        "bpm": (*audio, "deezer"),
-        "key_pitch_class": audio,
+        "tidal_id": ("tidal",),
+        "bpm": (*audio, "tidal", "deezer"),
+        "key_pitch_class": (*audio, "tidal"),
         **{feature: audio for feature in UNIT_FEATURES},
         "loudness": audio,
         "time_signature": audio,
@@ -93,6 +113,7 @@ def test_a_fallback_is_outranked_on_every_field_by_the_provider_it_stands_in_for
     assert registry.outranked_by("reccobeats") == ("spotify_features",)
     assert registry.outranked_by("deezer") == ()
     assert registry.outranked_by("spotify") == ()
+    assert registry.outranked_by("tidal") == ()  # its id is its own: always asked
 
 
 def test_an_identifier_column_names_the_provider_it_belongs_to() -> None:

@@ -132,6 +132,7 @@ def configured(settings: Any) -> Any:
     for credential in all_credentials():  # the others (a User-Agent) as the sandbox sets them
         if not credential.secret:
             setattr(settings, credential.variable, credential.sandbox_value)
+    settings.ENRICHMENT_SOURCES = [api.name for api in APIS]  # opt-in ones too
     settings.API_OPEN_READS = True
     settings.HTTP_TIMEOUT = 2.0  # a hang guard only
     settings.STATS_CACHE_SECONDS = 0
@@ -251,7 +252,13 @@ def test_no_credential_is_stored_returned_shown_or_logged_when_sources_fail(
     upstream: None, console_log: io.StringIO
 ) -> None:
     writer = api_client()
-    seed = {"artist_name": "deadmau5", "track_title": "Strobe", "sync": True}
+    # With an ISRC, so that the sources asked by ISRC only are asked too.
+    seed = {
+        "artist_name": "deadmau5",
+        "track_title": "Strobe",
+        "existing_isrc": "CAN111100069",
+        "sync": True,
+    }
     enriched = writer.post("/enrich", seed, format="json")
     track_id = enriched.json()["track_id"]
     command_output = io.StringIO()

@@ -17,7 +17,7 @@ from enrichment.tasks import defer_enrichment
 
 OUTPUT_FIELDS = (
     "artist_name", "title", "spotify_id", "isrc", "musicbrainz_id", "discogs_id", "deezer_id",
-    "bpm", "key", "camelot_key", "open_key", "energy", "danceability", "valence",
+    "tidal_id", "bpm", "key", "camelot_key", "open_key", "energy", "danceability", "valence",
     "acousticness", "instrumentalness", "liveness", "speechiness", "loudness",
     "time_signature", "duration_ms", "label", "catalog_number", "release_date",
     "release_date_precision", "release_country", "spotify_popularity", "lastfm_playcount",
