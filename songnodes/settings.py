@@ -119,11 +119,16 @@ STATIC_ROOT = static_root(DATA_DIR)
 # progress) too unless API_OPEN_READS; /health, /metrics and the schema are open. Throttles
 # count per user (or per IP when anonymous) in the default cache, which every process shares.
 API_OPEN_READS = _env.boolean("API_OPEN_READS", False)
+# Callers in these networks (the client address as the throttles see it: REMOTE_ADDR, or
+# X-Forwarded-For behind API_NUM_PROXIES proxies) need no token: the original service's
+# in-cluster callers sent none. Empty by default; W030 warns when one covers public addresses.
+API_TRUSTED_NETWORKS = _env.networks("API_TRUSTED_NETWORKS")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "enrichment.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "enrichment.api.authentication.TrustedNetworkAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["enrichment.api.permissions.ReadsOpenWritesAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["enrichment.api.parsers.BoundedJSONParser"],
