@@ -19,7 +19,7 @@ from typing import Any
 from enrichment.redaction import REDACTED as REDACTED
 from enrichment.redaction import redact as redact
 
-CONTEXT_FIELDS = ("track_id", "source", "job_id")
+CONTEXT_FIELDS = ("track_id", "source", "job_id", "correlation_id")
 FORBIDDEN = 403
 # Attributes every LogRecord has: anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -37,7 +37,7 @@ _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
 
 @contextmanager
 def log_context(**fields: Any) -> Iterator[None]:
-    """Add fields (track_id, source, job_id) to every record logged inside the block."""
+    """Add context fields (track_id, source, job_id, correlation_id) to records inside."""
     token = _context.set({**_context.get(), **{k: v for k, v in fields.items() if v is not None}})
     try:
         yield

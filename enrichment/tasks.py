@@ -32,7 +32,7 @@ from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
 
-from enrichment import coverage, maintenance, pipeline
+from enrichment import attempt_reports, coverage, maintenance, pipeline
 from enrichment.logging import log_context
 from enrichment.models import ENRICHMENT_QUEUE, EnrichmentStatus, jobs
 from enrichment.sources.cache import purge_expired
@@ -93,7 +93,10 @@ def run_enrichment(
     try:
         # Log context does not cross into executor threads: set it here.
         with log_context(job_id=job_id):
-            return pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
+            result = pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
+        if job_id is not None:  # for a POST /enrich waiting on this job
+            attempt_reports.remember(job_id, result)
+        return result
     except (OperationalError, InterfaceError) as error:
         # The database went away mid-attempt: once it is back, unclaim the track and let
         # the job run again, instead of failing it and leaving the track in_progress.

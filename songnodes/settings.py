@@ -151,7 +151,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "SongNodes Enrichment API",
     "DESCRIPTION": (
         "Enrich music tracks with identifiers, audio features, keys and tags. Writes need "
-        "`Authorization: Token <key>` (`manage.py create_api_token USER`) or a session."
+        "`Authorization: Token <key>` (`manage.py create_api_token USER`) or a session, "
+        "except from the networks in API_TRUSTED_NETWORKS (none by default), whose callers "
+        "need no credentials, as the original service's in-cluster callers sent none."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -231,6 +233,12 @@ ENRICH_BATCH_SIZE = _env.integer("ENRICH_BATCH_SIZE", 100, minimum=1)
 # waiting for a rate-limit turn, so many more than cores).
 ENRICH_THREADS = _env.integer("ENRICH_THREADS", 16, minimum=1)
 ENRICH_MAX_BATCH_REQUEST = _env.integer("ENRICH_MAX_BATCH_REQUEST", 1000, minimum=1)
+# POST /enrich (synchronous, the original's default) defers a high-priority job and waits
+# for its attempt at most this many seconds (then 202 with the job id); at most
+# ENRICH_SYNC_MAX_WAITERS requests per web process wait at once (the others get 202 at once),
+# so the web never calls upstream itself and keeps threads free for everything else.
+ENRICH_SYNC_TIMEOUT = _env.number("ENRICH_SYNC_TIMEOUT", 25.0, minimum=0, maximum=300)
+ENRICH_SYNC_MAX_WAITERS = _env.integer("ENRICH_SYNC_MAX_WAITERS", 4, minimum=1, maximum=1000)
 
 # --- Admin --------------------------------------------------------------------------------
 # A reset or lock/unlock over "everything matching the filter" changes at most this many

@@ -23,7 +23,7 @@ def trusted(settings: Any) -> None:
     settings.API_TRUSTED_NETWORKS = (ipaddress.ip_network(COMPOSE_NETWORK),)
 
 
-def client_at(address: str, **headers: str) -> APIClient:
+def client_at(address: str, **headers: Any) -> APIClient:
     """A client without credentials, calling from `address`."""
     return APIClient(REMOTE_ADDR=address, **headers)
 
