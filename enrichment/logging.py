@@ -98,6 +98,25 @@ class QuietForbiddenFilter(logging.Filter):
         return True
 
 
+class DisallowedHostFilter(logging.Filter):
+    """A request refused for its Host header: one line naming the host and ALLOWED_HOSTS.
+
+    Django logs it on django.security.DisallowedHost with a traceback that explains nothing;
+    the fix is always the same variable.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        host = request.META.get("HTTP_HOST", "") if request is not None else ""
+        record.msg = (
+            "refused a request for host %r: it is not in ALLOWED_HOSTS (add the name, without "
+            "the port, to the comma-separated ALLOWED_HOSTS environment variable)"
+        )
+        record.args = (host,)
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
 def context_of(record: logging.LogRecord) -> dict[str, Any]:
     """The record's context fields that are set."""
     fields = {field: getattr(record, field, None) for field in CONTEXT_FIELDS}

@@ -107,6 +107,7 @@ def _enrich(track_id: uuid.UUID | str, force_refresh: bool) -> EnrichmentResult:
         # Never leave the track in_progress, never call a crash a success.
         record_failure(track_id, redact(f"{type(error).__name__}: {error}"))
         metrics.TRACKS_ENRICHED.labels(status=Status.FAILED).inc()
+        metrics.ENRICHMENT_TASKS.labels(source=metrics.PIPELINE, status=Status.FAILED).inc()
         raise
     result.duration_seconds = round(time.monotonic() - started, 3)
     result.upstream_calls = sum(source.network_calls for source in attempt.sources.values())
@@ -116,8 +117,9 @@ def _enrich(track_id: uuid.UUID | str, force_refresh: bool) -> EnrichmentResult:
     result.cached = result.upstream_calls == 0
     metrics.ENRICHMENT_DURATION.observe(result.duration_seconds)
     metrics.TRACKS_ENRICHED.labels(status=result.status).inc()
+    metrics.ENRICHMENT_TASKS.labels(source=metrics.PIPELINE, status=result.status).inc()
     for provider, outcome in attempt.outcomes.items():
-        metrics.ENRICHMENT_TASKS.labels(source=provider, status=outcome.outcome).inc()
+        metrics.SOURCE_OUTCOMES.labels(source=provider, status=outcome.outcome).inc()
     return result
 
 

@@ -250,7 +250,9 @@ class Environment:
 
     def networks(self, name: str) -> tuple[Network, ...]:
         """Networks in CIDR notation (none by default); host bits set make it invalid."""
-        return self._read(name, "networks", parse_networks, ())
+        networks = self._read(name, "networks", parse_networks, ())
+        self.defaults[name] = ""  # as the documentation writes "none"
+        return networks
 
     def strings(self, name: str, default: str = "") -> list[str]:
         """The items of a comma-separated variable (set but empty: no items, not the default)."""

@@ -261,6 +261,7 @@ LOGGING = {
         "context": {"()": "enrichment.logging.ContextFilter"},
         "redact": {"()": "enrichment.logging.RedactSecretsFilter"},
         "quiet_forbidden": {"()": "enrichment.logging.QuietForbiddenFilter"},
+        "disallowed_host": {"()": "enrichment.logging.DisallowedHostFilter"},
     },
     "formatters": {
         "plain": {"()": "enrichment.logging.PlainFormatter"},
@@ -281,6 +282,8 @@ LOGGING = {
         # A 403 is one WARNING line, without the traceback Django adds to PermissionDenied.
         "django.request": {"filters": ["quiet_forbidden"], "propagate": True},
         "django.security.csrf": {"filters": ["quiet_forbidden"], "propagate": True},
+        # A refused Host header: one line with the host and the variable to change.
+        "django.security.DisallowedHost": {"filters": ["disallowed_host"], "propagate": True},
         "pgserver": {"level": "WARNING"},
         # One INFO line per command start-up otherwise.
         "procrastinate.blueprints": {"level": "WARNING"},
