@@ -250,7 +250,8 @@ class Environment:
 
     def networks(self, name: str) -> tuple[Network, ...]:
         """Networks in CIDR notation (none by default); host bits set make it invalid."""
-        networks = self._read(name, "networks", parse_networks, ())
+        none: tuple[Network, ...] = ()
+        networks = self._read(name, "networks", parse_networks, none)
         self.defaults[name] = ""  # as the documentation writes "none"
         return networks
 
