@@ -32,7 +32,7 @@ CALLER_TRACK_IDS = pytest.mark.xfail(
 
 def assert_original_result(body: dict[str, Any]) -> None:
     """Every field of the original's result, with the original's types."""
-    assert RESULT_FIELDS <= set(body)
+    assert set(body) >= RESULT_FIELDS
     assert body["status"] in {"completed", "partial", "failed"}
     assert isinstance(body["sources_used"], list) and isinstance(body["errors"], list)
     assert isinstance(body["metadata_acquired"], dict)
@@ -66,9 +66,7 @@ class TestEnrich:
         assert response.status_code == 200, response.json()
         assert response.json()["track_id"] == track_id
 
-    def test_the_original_request_model_with_every_field_is_taken(
-        self, caller: APIClient
-    ) -> None:
+    def test_the_original_request_model_with_every_field_is_taken(self, caller: APIClient) -> None:
         body = {
             "artist_name": "deadmau5",
             "track_title": "Strobe",
@@ -136,9 +134,7 @@ class TestOtherEndpoints:
         assert caller.get("/stats").status_code == 200
         assert caller.get("/metrics").status_code == 200
 
-    def test_outside_the_trusted_network_a_token_is_still_needed(
-        self, original_setup: Any
-    ) -> None:
+    def test_outside_the_trusted_network_a_token_is_still_needed(self, original_setup: Any) -> None:
         stranger = APIClient(REMOTE_ADDR="203.0.113.5", HTTP_HOST=ORIGINAL_HOST)
         assert stranger.post("/enrich", {"artist_name": "a", "track_title": "b"}).status_code == 401
 
@@ -170,9 +166,7 @@ def test_a_real_worker_runs_the_job_the_request_waits_for(
         response = client.post("/enrich", body, content_type="application/json")
         assert response.status_code == 200, response.json()
         first = response.json()
-        workers.wait_for(
-            lambda: workers.enrichment_jobs("succeeded") == 1, 30, "the job to finish"
-        )
+        workers.wait_for(lambda: workers.enrichment_jobs("succeeded") == 1, 30, "the job to finish")
         again = client.post("/enrich", body, content_type="application/json").json()
     finally:
         workers.stop(process)
