@@ -16,7 +16,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from enrichment.api import batches, services, waiting
-from enrichment.api.inputs import BatchInput, EnrichInput, enrich_request, indexed_errors
+from enrichment.api.inputs import (
+    BatchInput,
+    EnrichInput,
+    enrich_request,
+    indexed_errors,
+    log_ignored,
+)
 from enrichment.attempt_reports import AttemptReport
 from enrichment.logging import current_context, log_context
 from enrichment.models import EnrichmentStatus
@@ -138,6 +144,7 @@ class EnrichView(APIView):
         with log_context(correlation_id=given_correlation_id(request.data)):
             serializer = EnrichInput(data=request.data)
             serializer.is_valid(raise_exception=True)
+            log_ignored(serializer.ignored_fields)
             return self._enrich(request, serializer.validated_data)
 
     def _enrich(self, request: Request, data: dict[str, Any]) -> Response:
@@ -203,6 +210,7 @@ class EnrichBatchView(APIView):
         serializer = BatchInput(data=request.data)
         if not serializer.is_valid():
             return Response(indexed_errors(serializer.errors), status.HTTP_400_BAD_REQUEST)
+        log_ignored(getattr(serializer.child, "ignored_fields", set()))
         try:
             batch, queued = services.submit_batch(
                 [enrich_request(item) for item in serializer.validated_data]

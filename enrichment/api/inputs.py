@@ -85,15 +85,26 @@ class StrictSerializer(serializers.Serializer[Any]):
 
 
 class IgnoringSerializer(serializers.Serializer[Any]):
-    """Drops fields it does not declare (logging their names, never their values)."""
+    """Drops fields it does not declare, remembering their names (see log_ignored)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every item of a batch goes through one child instance: the names of all of them.
+        self.ignored_fields: set[str] = set()
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
-            unknown = sorted(str(name) for name in set(data) - set(self.fields))
+            unknown = {str(name) for name in data if name not in self.fields}
             if unknown:
-                logger.info("ignored unknown field(s): %s", ", ".join(unknown)[:500])
+                self.ignored_fields |= unknown
                 data = {name: value for name, value in data.items() if name in self.fields}
         return super().to_internal_value(data)
+
+
+def log_ignored(names: set[str]) -> None:
+    """One line naming the ignored fields of a request (never their values)."""
+    if names:
+        logger.info("ignored unknown field(s): %s", ", ".join(sorted(names))[:500])
 
 
 _WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]{1,6}\s*")

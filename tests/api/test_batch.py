@@ -74,13 +74,16 @@ def test_one_invalid_item_rejects_the_whole_batch_with_errors_by_index_and_field
     assert not Track.objects.exists() and not ProcrastinateJob.objects.exists()
 
 
-def test_unknown_item_fields_and_correlation_ids_are_accepted(
-    client_with_token: APIClient,
+def test_unknown_item_fields_and_correlation_ids_are_accepted_and_logged_once(
+    client_with_token: APIClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    items = bodies(2, correlation_id="scrape-7", colour="blue")
-    response = client_with_token.post("/enrich/batch", items)
+    items = bodies(3, correlation_id="scrape-7", colour="blue")
+    items[0]["size"] = "L"
+    with caplog.at_level("INFO", logger="enrichment.api.inputs"):
+        response = client_with_token.post("/enrich/batch", items)
     assert response.status_code == 202, response.json()
-    assert response.json()["batch_size"] == 2
+    assert response.json()["batch_size"] == 3
+    assert [r.getMessage() for r in caplog.records] == ["ignored unknown field(s): colour, size"]
 
 
 def test_an_empty_batch_is_a_batch_of_zero(client_with_token: APIClient) -> None:
