@@ -1,7 +1,8 @@
 """What one job's enrichment attempt did, kept briefly for a web process waiting on the job.
 
-The worker writes it when the attempt ends (the shared cache is the database, so any web
-process reads it); POST /enrich, waiting for a job it deferred, answers with it.
+The worker writes it when the attempt of a job someone waits for ends (priority above
+tasks.WAITED_FOR_ABOVE; the shared cache is the database, so any web process reads it);
+POST /enrich, waiting for that job, answers with it.
 """
 
 from __future__ import annotations

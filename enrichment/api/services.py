@@ -20,10 +20,10 @@ from enrichment import identity, importing
 from enrichment.api import batches
 from enrichment.api.inputs import EnrichRequest
 from enrichment.models import ENRICHED_FIELDS, Track, jobs
-from enrichment.tasks import defer_enrichment, queueing_lock
+from enrichment.tasks import WAITED_FOR_ABOVE, defer_enrichment, queueing_lock
 
 DEADLOCK_ATTEMPTS = 5
-SYNC_PRIORITY_OFFSET = 10
+SYNC_PRIORITY_OFFSET = WAITED_FOR_ABOVE  # 11..20: the worker reports their attempts
 
 
 class TrackConflict(Exception):

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from enrichment import attempt_reports
 from enrichment.attempt_reports import AttemptReport
-from enrichment.models import EnrichmentStatus, jobs
+from enrichment.models import EnrichmentStatus, SourceOutcome, jobs
 
 FIRST_POLL_SECONDS = 0.05
 LONGEST_POLL_SECONDS = 0.5
@@ -60,13 +60,22 @@ def wait_for_attempt(job_id: int, track_id: str, timeout: float) -> AttemptRepor
 
 
 def _report_from_status(track_id: str) -> AttemptReport:
-    """A job ended without a report (it crashed): what the track's status says."""
+    """A job ended without a report (it crashed, or was running before anyone waited for it):
+    what the track's status records (its upcall counts unknown, so not "cached")."""
     status = EnrichmentStatus.objects.filter(track_id=track_id).first()
-    message = status.error_message if status else "the job ended without an attempt"
+    outcomes = status.source_outcomes if status else {}
+    seen = {name: o for name, o in outcomes.items() if isinstance(o, dict)}
+    errors = {
+        name: f"{o.get('outcome')}: {o.get('detail', '')}".strip()
+        for name, o in seen.items()
+        if o.get("outcome") not in SourceOutcome.settled()
+    }
+    if status is None or (status.status == EnrichmentStatus.Status.FAILED and not errors):
+        errors["track"] = (status.error_message if status else "") or "no attempt recorded"
     return AttemptReport(
         status=status.status if status else EnrichmentStatus.Status.FAILED,
-        sources_used=[],
-        errors={"job": message or "the job ended without an attempt"},
+        sources_used=sorted(n for n, o in seen.items() if o.get("outcome") == SourceOutcome.DATA),
+        errors=errors,
         duration_seconds=0.0,
         cached=False,
         claimed=True,
