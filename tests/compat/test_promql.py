@@ -19,20 +19,12 @@ from rest_framework.test import APIClient
 from enrichment import pipeline
 from enrichment.models import CircuitBreakerState, EnrichmentStatus, Track
 from sandbox.catalogue import catalogue
+from tests.compat.seed import SEED_QUERIES
 from tests.deploy.promql import metric_names, problems
 from tests.sandbox_helpers import running_sandbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-# The seed README's "Monitoring" section, character for character.
-SEED_QUERIES = {
-    "success rate": 'rate(enrichment_tasks_total{status="completed"}[5m]) '
-    "/ rate(enrichment_tasks_total[5m])",
-    "latency": "histogram_quantile(0.95, rate(api_response_time_seconds_bucket[5m]))",
-    "cache hit rate": "rate(enrichment_cache_hits_total[5m]) / "
-    "(rate(enrichment_cache_hits_total[5m]) + rate(enrichment_cache_misses_total[5m]))",
-    "open breakers": 'circuit_breaker_state{state="open"} > 0',
-}
 _SELECTOR = re.compile(r"([A-Za-z_:][\w:]*)\s*\{([^{}]*)\}")
 _MATCHER = re.compile(r'([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
 Samples = list[tuple[str, dict[str, str], float]]
