@@ -29,7 +29,9 @@ def is_trusted_address(address: str, networks: Iterable[Network] | None = None) 
         parsed = ipaddress.ip_address(address.strip())
     except ValueError:
         return False
-    return any(parsed in network for network in chosen)
+    # A dual-stack socket reports an IPv4 client as ::ffff:a.b.c.d.
+    mapped = getattr(parsed, "ipv4_mapped", None)
+    return any((mapped or parsed) in network for network in chosen)
 
 
 def is_trusted(request: Any) -> bool:

@@ -37,6 +37,10 @@ def test_a_caller_in_a_trusted_network_may_read_without_a_token(trusted: None) -
     assert client_at("172.28.0.7").get("/stats").status_code == 200
 
 
+def test_an_ipv4_client_on_a_dual_stack_socket_is_recognised(trusted: None) -> None:
+    assert client_at("::ffff:172.28.0.7").get("/stats").status_code == 200
+
+
 def test_a_caller_outside_the_trusted_networks_still_needs_a_token(trusted: None) -> None:
     assert client_at("10.1.2.3").post("/enrich", seed_body(sync=False)).status_code == 401
 
