@@ -33,5 +33,6 @@ RUN SECRET_KEY=build-only DATABASE_URL=postgresql://build@localhost/build \
     python manage.py collectstatic --noinput --verbosity 0 \
     && rm -rf /app/data/prometheus
 
-EXPOSE 8022 9100
+# 8022: the web; 8020: the same web on the original service's port; 9100: worker metrics.
+EXPOSE 8022 8020 9100
 CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "songnodes.wsgi"]

@@ -1,4 +1,4 @@
-"""Gunicorn settings of the web container: port 8022, Prometheus multiprocess hooks, log format.
+"""Gunicorn settings of the web container: ports 8022 and 8020, Prometheus hooks, log format.
 
 Tune with WEB_CONCURRENCY (processes, default 2) and GUNICORN_CMD_ARGS (any other flag).
 """
@@ -9,12 +9,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-bind = "0.0.0.0:8022"
+# 8022 is ours; 8020 is the original service's container port, which its in-cluster callers
+# (http://metadata-enrichment:8020) still use.
+bind = ["0.0.0.0:8022", "0.0.0.0:8020"]
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
-# Threads: a synchronous POST /enrich may wait for rate-limit turns; with threads the
-# worker keeps answering (and heartbeating) meanwhile.
+# Threads: a synchronous POST /enrich waits for its job (at most ENRICH_SYNC_MAX_WAITERS of
+# them per process, 4 by default); with threads the worker keeps answering meanwhile.
 worker_class = "gthread"
-threads = 4
+threads = 8
 timeout = 120
 graceful_timeout = 30
 accesslog = "-"

@@ -15,5 +15,6 @@ class EnrichmentConfig(AppConfig):
         from enrichment import (  # noqa: F401 (registration happens on import)
             auth_failures,
             checks,
+            checks_network,
             checks_production,
         )

@@ -4,7 +4,8 @@ Wrong API tokens (enrichment.api.authentication) and failed admin logins (Django
 user_login_failed signal) both count. The counters live in the default cache, the database,
 so every web process shares them. A fixed window per address: after AUTH_FAILURE_LIMIT
 failures, every authentication attempt from it is refused, a valid one too (otherwise the
-guessing would go on), until the window ends; Retry-After says when.
+guessing would go on), until the window ends; Retry-After says when. Callers in
+API_TRUSTED_NETWORKS are never counted nor refused: they need no credentials at all.
 """
 
 from __future__ import annotations
@@ -18,14 +19,10 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from rest_framework.throttling import BaseThrottle
+
+from enrichment.trusted_networks import client_address, is_trusted_address
 
 TOO_MANY = 429
-
-
-def client_address(request: Any) -> str:
-    """The client's address as the API throttles see it (API_NUM_PROXIES honoured)."""
-    return str(BaseThrottle().get_ident(request))
 
 
 def _window() -> tuple[str, int]:
@@ -41,8 +38,11 @@ def _key(address: str, window: str) -> str:
 
 def record_failure(request: Any) -> None:
     """Count one failed authentication from the request's address."""
+    address = client_address(request)
+    if is_trusted_address(address):
+        return
     window, remaining = _window()
-    key = _key(client_address(request), window)
+    key = _key(address, window)
     # add then incr: the database cache's incr is a read and a write, so two processes may
     # occasionally count one failure between them; the limit holds within a few attempts.
     cache.add(key, 0, remaining + 1)
@@ -54,8 +54,11 @@ def record_failure(request: Any) -> None:
 
 def retry_after(request: Any) -> int:
     """Seconds until the address may try again; 0 when it may now."""
+    address = client_address(request)
+    if is_trusted_address(address):
+        return 0
     window, remaining = _window()
-    failures = cache.get(_key(client_address(request), window), 0)
+    failures = cache.get(_key(address, window), 0)
     return remaining if failures >= settings.AUTH_FAILURE_LIMIT else 0
 
 

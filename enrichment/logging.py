@@ -19,7 +19,7 @@ from typing import Any
 from enrichment.redaction import REDACTED as REDACTED
 from enrichment.redaction import redact as redact
 
-CONTEXT_FIELDS = ("track_id", "source", "job_id")
+CONTEXT_FIELDS = ("track_id", "source", "job_id", "correlation_id")
 FORBIDDEN = 403
 # Attributes every LogRecord has: anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -37,7 +37,7 @@ _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
 
 @contextmanager
 def log_context(**fields: Any) -> Iterator[None]:
-    """Add fields (track_id, source, job_id) to every record logged inside the block."""
+    """Add context fields (track_id, source, job_id, correlation_id) to records inside."""
     token = _context.set({**_context.get(), **{k: v for k, v in fields.items() if v is not None}})
     try:
         yield
@@ -95,6 +95,25 @@ class QuietForbiddenFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "status_code", None) == FORBIDDEN:
             record.exc_info, record.exc_text = None, None
+        return True
+
+
+class DisallowedHostFilter(logging.Filter):
+    """A request refused for its Host header: one line naming the host and ALLOWED_HOSTS.
+
+    Django logs it on django.security.DisallowedHost with a traceback that explains nothing;
+    the fix is always the same variable.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        host = request.META.get("HTTP_HOST", "") if request is not None else ""
+        record.msg = (
+            "refused a request for host %r: it is not in ALLOWED_HOSTS (add the name, without "
+            "the port, to the comma-separated ALLOWED_HOSTS environment variable)"
+        )
+        record.args = (host,)
+        record.exc_info, record.exc_text = None, None
         return True
 
 

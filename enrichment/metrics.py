@@ -26,8 +26,16 @@ _read_samples: Callable[[str], Iterable[tuple[str, float, float, int]]] = (
     MmapedDict.read_all_values_from_file
 )
 
+# Finished attempts by the track's status (completed, partial, failed), as the original's
+# success-rate query reads them; source is "pipeline" (the label the original declared).
 ENRICHMENT_TASKS = Counter(
-    "enrichment_tasks_total", "Enrichment work per source and outcome", ["source", "status"]
+    "enrichment_tasks_total", "Finished enrichment attempts by track status", ["source", "status"]
+)
+PIPELINE = "pipeline"
+SOURCE_OUTCOMES = Counter(
+    "enrichment_source_outcomes_total",
+    "How each source answered within attempts (data, not_found, transient, ...)",
+    ["source", "status"],
 )
 API_CALLS = Counter("api_calls_total", "Upstream API calls by API and outcome", ["api", "status"])
 API_RESPONSE_TIME = Histogram(

@@ -58,6 +58,9 @@ class EnrichmentResult:
     errors: dict[str, str] = field(default_factory=dict)
     duration_seconds: float = 0.0
     cached: bool = False
+    # Requests this attempt sent upstream, and answers it took from the response cache.
+    upstream_calls: int = 0
+    cache_hits: int = 0
     retry_after: float | None = None
     claimed: bool = True
 
@@ -104,13 +107,19 @@ def _enrich(track_id: uuid.UUID | str, force_refresh: bool) -> EnrichmentResult:
         # Never leave the track in_progress, never call a crash a success.
         record_failure(track_id, redact(f"{type(error).__name__}: {error}"))
         metrics.TRACKS_ENRICHED.labels(status=Status.FAILED).inc()
+        metrics.ENRICHMENT_TASKS.labels(source=metrics.PIPELINE, status=Status.FAILED).inc()
         raise
     result.duration_seconds = round(time.monotonic() - started, 3)
-    result.cached = _all_cached(attempt)
+    result.upstream_calls = sum(source.network_calls for source in attempt.sources.values())
+    result.cache_hits = sum(source.cache_hits for source in attempt.sources.values())
+    # As the original meant it: this answer needed no upstream call (all from the cache,
+    # or every source had already answered before).
+    result.cached = result.upstream_calls == 0
     metrics.ENRICHMENT_DURATION.observe(result.duration_seconds)
     metrics.TRACKS_ENRICHED.labels(status=result.status).inc()
+    metrics.ENRICHMENT_TASKS.labels(source=metrics.PIPELINE, status=result.status).inc()
     for provider, outcome in attempt.outcomes.items():
-        metrics.ENRICHMENT_TASKS.labels(source=provider, status=outcome.outcome).inc()
+        metrics.SOURCE_OUTCOMES.labels(source=provider, status=outcome.outcome).inc()
     return result
 
 
@@ -309,9 +318,3 @@ def _mark_failed(track_id: uuid.UUID | str, message: str) -> None:
         retry_count=F("retry_count") + 1,
         error_message=message[:2000],
     )
-
-
-def _all_cached(attempt: Attempt) -> bool:
-    calls = sum(source.network_calls for source in attempt.sources.values())
-    hits = sum(source.cache_hits for source in attempt.sources.values())
-    return calls == 0 and hits > 0

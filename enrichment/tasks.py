@@ -32,7 +32,7 @@ from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
 
-from enrichment import coverage, maintenance, pipeline
+from enrichment import attempt_reports, coverage, maintenance, pipeline
 from enrichment.logging import log_context
 from enrichment.models import ENRICHMENT_QUEUE, EnrichmentStatus, jobs
 from enrichment.sources.cache import purge_expired
@@ -44,6 +44,10 @@ MAINTENANCE_QUEUE = "maintenance"
 # queue takes a due maintenance job before the backlog. run_workers also gives the
 # maintenance queue a worker of its own, so it never waits for a busy slot to free.
 MAINTENANCE_PRIORITY = 100
+# Jobs above this priority have a caller waiting for them (a synchronous POST /enrich): their
+# attempt leaves a report for it (enrichment.attempt_reports). The API's 1-10 and the
+# curators' 10 are at or below it.
+WAITED_FOR_ABOVE = 10
 TASK_NAME = "enrichment.enrich_track"
 
 
@@ -86,14 +90,17 @@ def _enrichment_executor() -> ThreadPoolExecutor:
 
 
 def run_enrichment(
-    track_id: str, force_refresh: bool, job_id: int | None = None
+    track_id: str, force_refresh: bool, job_id: int | None = None, report: bool = False
 ) -> pipeline.EnrichmentResult:
     """One attempt in a pool thread, with that thread's reused database connection."""
     close_old_connections()
     try:
         # Log context does not cross into executor threads: set it here.
         with log_context(job_id=job_id):
-            return pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
+            result = pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
+        if report and job_id is not None:  # for a POST /enrich waiting on this job
+            attempt_reports.remember(job_id, result)
+        return result
     except (OperationalError, InterfaceError) as error:
         # The database went away mid-attempt: once it is back, unclaim the track and let
         # the job run again, instead of failing it and leaving the track in_progress.
@@ -128,9 +135,11 @@ async def enrich_track(context: JobContext, track_id: str, force_refresh: bool =
     """Enrich one track (ids travel as strings: job arguments are JSON)."""
     loop = asyncio.get_running_loop()
     job_id = context.job.id if context.job else None
+    # Read from the database: a waiting request may have moved the job up after it was queued.
+    report = job_id is not None and await sync_to_async(waited_for)(job_id)
     try:
         result = await loop.run_in_executor(
-            _enrichment_executor(), run_enrichment, track_id, force_refresh, job_id
+            _enrichment_executor(), run_enrichment, track_id, force_refresh, job_id, report
         )
     except TransientEnrichmentFailure as failure:
         retry_after = failure.retry_after
@@ -143,6 +152,11 @@ async def enrich_track(context: JobContext, track_id: str, force_refresh: bool =
     if await sync_to_async(already_queued)(track_id):
         return "retry left to the queued job"
     raise TransientEnrichmentFailure(track_id, retry_after)
+
+
+def waited_for(job_id: int) -> bool:
+    """Is a caller waiting for this job (its priority is above WAITED_FOR_ABOVE)?"""
+    return jobs().filter(id=job_id, priority__gt=WAITED_FOR_ABOVE).exists()
 
 
 def already_queued(track_id: uuid.UUID | str) -> bool:

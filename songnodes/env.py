@@ -10,6 +10,7 @@ or a silent default.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -38,6 +39,7 @@ KINDS = {
     "minute, hour or day)",
     "cron": "a cron schedule such as '*/5 * * * *' (5 columns, or 6 with seconds last)",
     "url": "an http:// or https:// URL",
+    "networks": "a comma-separated list of networks in CIDR notation (e.g. 172.28.0.0/16)",
 }
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -147,6 +149,19 @@ def parse_url(text: str) -> str:
     return text
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# More networks than this is a mistake (a pasted address list), not a configuration.
+MAX_NETWORKS = 100
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """Comma-separated CIDRs (a bare address is a /32 or /128); ValueError for anything else."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if len(items) > MAX_NETWORKS:
+        raise ValueError(text)
+    return tuple(ipaddress.ip_network(item, strict=True) for item in items)
+
+
 def bounded(parse: Callable[[str], Number], bounds: Bounds) -> Callable[[str], Number]:
     """`parse`, refusing values outside `bounds`."""
 
@@ -232,6 +247,13 @@ class Environment:
     def url(self, name: str, default: str) -> str:
         """An http(s) URL."""
         return self._read(name, "url", parse_url, default)
+
+    def networks(self, name: str) -> tuple[Network, ...]:
+        """Networks in CIDR notation (none by default); host bits set make it invalid."""
+        none: tuple[Network, ...] = ()
+        networks = self._read(name, "networks", parse_networks, none)
+        self.defaults[name] = ""  # as the documentation writes "none"
+        return networks
 
     def strings(self, name: str, default: str = "") -> list[str]:
         """The items of a comma-separated variable (set but empty: no items, not the default)."""

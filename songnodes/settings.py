@@ -119,11 +119,16 @@ STATIC_ROOT = static_root(DATA_DIR)
 # progress) too unless API_OPEN_READS; /health, /metrics and the schema are open. Throttles
 # count per user (or per IP when anonymous) in the default cache, which every process shares.
 API_OPEN_READS = _env.boolean("API_OPEN_READS", False)
+# Callers in these networks (the client address as the throttles see it: REMOTE_ADDR, or
+# X-Forwarded-For behind API_NUM_PROXIES proxies) need no token: the original service's
+# in-cluster callers sent none. Empty by default; W030 warns when one covers public addresses.
+API_TRUSTED_NETWORKS = _env.networks("API_TRUSTED_NETWORKS")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "enrichment.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "enrichment.api.authentication.TrustedNetworkAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["enrichment.api.permissions.ReadsOpenWritesAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["enrichment.api.parsers.BoundedJSONParser"],
@@ -146,7 +151,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "SongNodes Enrichment API",
     "DESCRIPTION": (
         "Enrich music tracks with identifiers, audio features, keys and tags. Writes need "
-        "`Authorization: Token <key>` (`manage.py create_api_token USER`) or a session."
+        "`Authorization: Token <key>` (`manage.py create_api_token USER`) or a session, "
+        "except from the networks in API_TRUSTED_NETWORKS (none by default), whose callers "
+        "need no credentials, as the original service's in-cluster callers sent none."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -230,6 +237,12 @@ ENRICH_BATCH_SIZE = _env.integer("ENRICH_BATCH_SIZE", 100, minimum=1)
 # waiting for a rate-limit turn, so many more than cores).
 ENRICH_THREADS = _env.integer("ENRICH_THREADS", 16, minimum=1)
 ENRICH_MAX_BATCH_REQUEST = _env.integer("ENRICH_MAX_BATCH_REQUEST", 1000, minimum=1)
+# POST /enrich (synchronous, the original's default) defers a high-priority job and waits
+# for its attempt at most this many seconds (then 202 with the job id); at most
+# ENRICH_SYNC_MAX_WAITERS requests per web process wait at once (the others get 202 at once),
+# so the web never calls upstream itself and keeps threads free for everything else.
+ENRICH_SYNC_TIMEOUT = _env.number("ENRICH_SYNC_TIMEOUT", 25.0, minimum=0, maximum=300)
+ENRICH_SYNC_MAX_WAITERS = _env.integer("ENRICH_SYNC_MAX_WAITERS", 4, minimum=1, maximum=1000)
 
 # --- Admin --------------------------------------------------------------------------------
 # A reset or lock/unlock over "everything matching the filter" changes at most this many
@@ -252,6 +265,7 @@ LOGGING = {
         "context": {"()": "enrichment.logging.ContextFilter"},
         "redact": {"()": "enrichment.logging.RedactSecretsFilter"},
         "quiet_forbidden": {"()": "enrichment.logging.QuietForbiddenFilter"},
+        "disallowed_host": {"()": "enrichment.logging.DisallowedHostFilter"},
     },
     "formatters": {
         "plain": {"()": "enrichment.logging.PlainFormatter"},
@@ -272,6 +286,8 @@ LOGGING = {
         # A 403 is one WARNING line, without the traceback Django adds to PermissionDenied.
         "django.request": {"filters": ["quiet_forbidden"], "propagate": True},
         "django.security.csrf": {"filters": ["quiet_forbidden"], "propagate": True},
+        # A refused Host header: one line with the host and the variable to change.
+        "django.security.DisallowedHost": {"filters": ["disallowed_host"], "propagate": True},
         "pgserver": {"level": "WARNING"},
         # One INFO line per command start-up otherwise.
         "procrastinate.blueprints": {"level": "WARNING"},

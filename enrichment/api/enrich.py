@@ -1,10 +1,12 @@
-"""POST /enrich, POST /enrich/batch, GET /enrich/batch/<id>: queue (or run) enrichment."""
+"""POST /enrich, POST /enrich/batch, GET /enrich/batch/<id>: queue enrichment, or wait for it."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -13,10 +15,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from enrichment import pipeline
-from enrichment.api import batches, services
-from enrichment.api.inputs import BatchInput, EnrichInput, enrich_request, indexed_errors
+from enrichment.api import batches, services, waiting
+from enrichment.api.inputs import (
+    BatchInput,
+    EnrichInput,
+    enrich_request,
+    indexed_errors,
+    log_ignored,
+)
+from enrichment.attempt_reports import AttemptReport
+from enrichment.logging import current_context, log_context
 from enrichment.models import EnrichmentStatus
+
+logger = logging.getLogger(__name__)
 
 ERRORS = OpenApiResponse(description="Invalid input: messages per field (per index in a batch).")
 NEEDS_AUTH = OpenApiResponse(description="Authentication required.")
@@ -26,9 +37,13 @@ class QueuedOutput(serializers.Serializer[Any]):
     """A queued request: the track, its job, or that a job was already waiting or running."""
 
     track_id = serializers.UUIDField()
-    job_id = serializers.IntegerField(allow_null=True)
+    job_id = serializers.IntegerField(
+        allow_null=True, help_text="The job to follow (null: one was already queued)."
+    )
     already_queued = serializers.BooleanField()
     status = serializers.CharField(help_text='"queued"')
+    correlation_id = serializers.CharField(required=False, allow_null=True)
+    message = serializers.CharField(required=False)
 
 
 class ResultOutput(serializers.Serializer[Any]):
@@ -37,43 +52,86 @@ class ResultOutput(serializers.Serializer[Any]):
     track_id = serializers.CharField()
     status = serializers.ChoiceField(choices=EnrichmentStatus.Status.choices)
     sources_used = serializers.ListField(child=serializers.CharField())
-    metadata_acquired = serializers.DictField(help_text="Each column this attempt filled.")
+    metadata_acquired = serializers.DictField(
+        help_text="The track's known enriched values after the attempt, by column."
+    )
     # DRF's metaclass pops declared fields, so this does not shadow Serializer.errors.
     errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
     duration_seconds = serializers.FloatField()
-    cached = serializers.BooleanField()
+    cached = serializers.BooleanField(help_text="The attempt needed no upstream call.")
     timestamp = serializers.DateTimeField()
+    correlation_id = serializers.CharField(allow_null=True)
+    job_id = serializers.IntegerField()
 
 
-def result_body(result: pipeline.EnrichmentResult, acquired: dict[str, Any]) -> dict[str, Any]:
-    """The seed's result shape: acquired values by column, errors as "source: message"."""
-    errors = [f"{source}: {message}" for source, message in sorted(result.errors.items())]
-    if not result.claimed:
+def result_body(
+    track_id: str, job_id: int, report: AttemptReport, acquired: dict[str, Any]
+) -> dict[str, Any]:
+    """The seed's result shape: known values by column, errors as "source: message"."""
+    errors = [f"{source}: {message}" for source, message in sorted(report["errors"].items())]
+    if not report["claimed"]:
         errors.append("track: another worker is enriching it right now")
     body = {
-        "track_id": result.track_id,
-        "status": result.status,
-        "sources_used": result.sources_used,
+        "track_id": track_id,
+        "status": report["status"],
+        "sources_used": report["sources_used"],
         "metadata_acquired": acquired,
         "errors": errors,
-        "duration_seconds": result.duration_seconds,
-        "cached": result.cached,
+        "duration_seconds": report["duration_seconds"],
+        "cached": report["cached"],
         "timestamp": timezone.now(),
+        "correlation_id": current_context().get("correlation_id"),
+        "job_id": job_id,
     }
     return dict(ResultOutput(body).data)
 
 
-def queued_body(queued: services.Queued) -> dict[str, Any]:
+def queued_body(queued: services.Queued, **extra: Any) -> dict[str, Any]:
     """One queued track as the API reports it."""
-    body = {**vars(queued), "already_queued": queued.already_queued, "status": "queued"}
+    body = {
+        "track_id": queued.track_id,
+        "job_id": queued.job_id,
+        "already_queued": queued.already_queued,
+        "status": "queued",
+        **extra,
+    }
     return dict(QueuedOutput(body).data)
 
 
+def given_correlation_id(data: Any) -> str | None:
+    """The body's correlation_id for the log context (before validation: its messages too)."""
+    value = data.get("correlation_id") if isinstance(data, dict) else None
+    return value[:200] if isinstance(value, str) and value else None
+
+
+def prefers_async(request: Request) -> bool:
+    """Did the caller send `Prefer: respond-async` (RFC 7240)?"""
+    header = request.headers.get("Prefer", "")
+    words = (
+        word.split("=")[0].strip().lower() for part in header.split(",") for word in part.split(";")
+    )
+    return "respond-async" in words
+
+
 class EnrichView(APIView):
-    """Create or update one track and enrich it: queued (202) or at once with "sync" (200)."""
+    """Create or update one track and enrich it: the attempt's result (200), or its job (202).
+
+    By default the request defers a high-priority job and waits for its attempt, at most
+    ENRICH_SYNC_TIMEOUT seconds (ENRICH_SYNC_MAX_WAITERS per web process at once); on
+    timeout, or with `"sync": false` or `Prefer: respond-async`, it answers 202 with the job.
+    """
 
     @extend_schema(
         request=EnrichInput,
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description='respond-async: answer 202 at once, as with "sync": false.',
+            )
+        ],
         responses={
             200: ResultOutput,
             202: QueuedOutput,
@@ -83,17 +141,49 @@ class EnrichView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = EnrichInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        enrich = enrich_request(serializer.validated_data)
+        with log_context(correlation_id=given_correlation_id(request.data)):
+            serializer = EnrichInput(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            log_ignored(serializer.ignored_fields)
+            return self._enrich(request, serializer.validated_data)
+
+    def _enrich(self, request: Request, data: dict[str, Any]) -> Response:
+        enrich = enrich_request(data)
+        waits = data["sync"] and not prefers_async(request)
         try:
-            if not serializer.validated_data["sync"]:
-                return Response(queued_body(services.enqueue(enrich)), status.HTTP_202_ACCEPTED)
-            result, acquired = services.enrich_now(enrich)
+            queued = services.enqueue(enrich, waiting=waits)
         except services.TrackConflict as conflict:
             return Response(conflict.errors, status.HTTP_409_CONFLICT)
-        code = status.HTTP_200_OK if result.claimed else status.HTTP_409_CONFLICT
-        return Response(result_body(result, acquired), code)
+        correlation = current_context().get("correlation_id")
+        job_id = queued.job_id or queued.existing_job_id
+        if not waits or job_id is None:
+            headers = {"Preference-Applied": "respond-async"} if prefers_async(request) else {}
+            body = queued_body(queued, correlation_id=correlation)
+            return Response(body, status.HTTP_202_ACCEPTED, headers=headers)
+        report = self._wait(job_id, queued)
+        if report is None:
+            message = "still running: follow the job, or GET /tracks/<track_id> later"
+            body = queued_body(queued, correlation_id=correlation, message=message)
+            body["job_id"] = job_id
+            return Response(body, status.HTTP_202_ACCEPTED)
+        track_id = str(data.get("track_id") or queued.track_id)
+        acquired = services.known_values(queued.track_id)
+        code = status.HTTP_200_OK if report["claimed"] else status.HTTP_409_CONFLICT
+        return Response(result_body(track_id, job_id, report, acquired), code)
+
+    @staticmethod
+    def _wait(job_id: int, queued: services.Queued) -> AttemptReport | None:
+        with waiting.waiter_slot() as slot:
+            if not slot:
+                logger.info(
+                    "all %d sync waiters busy: job %d answered 202",
+                    settings.ENRICH_SYNC_MAX_WAITERS,
+                    job_id,
+                )
+                return None
+            return waiting.wait_for_attempt(
+                job_id, str(queued.track_id), settings.ENRICH_SYNC_TIMEOUT
+            )
 
 
 class BatchAcceptedOutput(serializers.Serializer[Any]):
@@ -120,6 +210,7 @@ class EnrichBatchView(APIView):
         serializer = BatchInput(data=request.data)
         if not serializer.is_valid():
             return Response(indexed_errors(serializer.errors), status.HTTP_400_BAD_REQUEST)
+        log_ignored(getattr(serializer.child, "ignored_fields", set()))
         try:
             batch, queued = services.submit_batch(
                 [enrich_request(item) for item in serializer.validated_data]

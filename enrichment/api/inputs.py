@@ -1,7 +1,11 @@
-"""Strict input validation: JSON types as declared, unknown fields refused, importer's rules."""
+"""Strict input validation: JSON types as declared, importer's rules; the original's enrichment
+body ignores (and logs) fields it does not know, as the original did, while other inputs refuse
+them."""
 
 from __future__ import annotations
 
+import logging
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +17,8 @@ from rest_framework import serializers
 
 from enrichment.importing import MAX_TEXT, RowError, TrackRow, validate_row
 from enrichment.models import SPOTIFY_ID_REGEX
+
+logger = logging.getLogger(__name__)
 
 
 class StrictCharField(serializers.CharField):
@@ -78,6 +84,46 @@ class StrictSerializer(serializers.Serializer[Any]):
         return value
 
 
+class IgnoringSerializer(serializers.Serializer[Any]):
+    """Drops fields it does not declare, remembering their names (see log_ignored)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every item of a batch goes through one child instance: the names of all of them.
+        self.ignored_fields: set[str] = set()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = {str(name) for name in data if name not in self.fields}
+            if unknown:
+                self.ignored_fields |= unknown
+                data = {name: value for name, value in data.items() if name in self.fields}
+        return super().to_internal_value(data)
+
+
+def log_ignored(names: set[str]) -> None:
+    """One line naming the ignored fields of a request (never their values)."""
+    if names:
+        logger.info("ignored unknown field(s): %s", ", ".join(sorted(names))[:500])
+
+
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]{1,6}\s*")
+
+
+class PriorityField(serializers.IntegerField):
+    """A priority from 1 to 10: a JSON integer or a numeric string ("5"), as the original took."""
+
+    default_error_messages = {"invalid": "Must be an integer (or a numeric string) from 1 to 10."}
+
+    def to_internal_value(self, data: Any) -> int:
+        numeric_text = isinstance(data, str) and _WHOLE_NUMBER.fullmatch(data)
+        if numeric_text or (isinstance(data, float) and data.is_integer()):
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
 @dataclass(frozen=True)
 class EnrichRequest:
     """One validated seed body: the track as the importer sees it, plus queue options."""
@@ -99,7 +145,7 @@ _IMPORTER_NAMES = {
 _OUR_NAMES = {theirs: ours for ours, theirs in _IMPORTER_NAMES.items()}
 
 
-class TrackBodyInput(StrictSerializer):
+class TrackBodyInput(IgnoringSerializer):
     """The original service's enrichment body (one item of a batch)."""
 
     track_id = StrictUUIDField(
@@ -119,10 +165,16 @@ class TrackBodyInput(StrictSerializer):
     existing_musicbrainz_id = StrictUUIDField(
         required=False, allow_null=True, help_text="MusicBrainz recording id; fills a gap."
     )
-    priority = StrictIntegerField(
-        min_value=1, max_value=10, default=5, help_text="Higher runs sooner."
-    )
+    priority = PriorityField(
+        min_value=1, max_value=10, default=5,
+        help_text="1 to 10 (or the same as a string); higher runs sooner.",
+        error_messages={"min_value": "Must be from 1 to 10.", "max_value": "Must be from 1 to 10."},
+    )  # fmt: skip
     force_refresh = StrictBooleanField(default=False, help_text="Bypass the response cache.")
+    correlation_id = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, max_length=200,
+        help_text="The caller's id for this request: echoed in the answer and in the logs.",
+    )  # fmt: skip
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Apply the importer's rules (ISRC and Spotify id formats, lengths, trimming)."""
@@ -148,17 +200,21 @@ def enrich_request(attrs: Mapping[str, Any]) -> EnrichRequest:
 
 
 class EnrichInput(TrackBodyInput):
-    """POST /enrich: the seed body, plus `sync` to run at once and answer with the result."""
+    """POST /enrich: the seed body; answered with the attempt's result unless `sync` is false."""
 
-    sync = StrictBooleanField(default=False, help_text="Enrich now and answer with the result.")
+    sync = StrictBooleanField(
+        default=True,
+        help_text="true (default): wait for the attempt (at most ENRICH_SYNC_TIMEOUT seconds) "
+        "and answer 200 with its result; false: answer 202 with the job at once.",
+    )
 
 
 class BatchInput(serializers.ListSerializer[Any]):
-    """POST /enrich/batch: a non-empty array of seed bodies, at most ENRICH_MAX_BATCH_REQUEST."""
+    """POST /enrich/batch: an array of seed bodies (empty too), at most ENRICH_MAX_BATCH_REQUEST."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("child", TrackBodyInput())
-        kwargs.setdefault("allow_empty", False)
+        kwargs.setdefault("allow_empty", True)  # a batch of 0, as the original took it
         kwargs.setdefault("max_length", settings.ENRICH_MAX_BATCH_REQUEST)
         super().__init__(*args, **kwargs)
 

@@ -1,4 +1,9 @@
-"""What the write endpoints do: save tracks (filling gaps only), queue jobs, run inline."""
+"""What the write endpoints do: save tracks (filling gaps only), queue jobs, report results.
+
+Job priorities: an asynchronous request's job runs at the request's priority (1..10, the
+curators' re-enrich is 10); a synchronous one's at SYNC_PRIORITY_OFFSET above it (11..20), so
+a caller waiting for an answer goes before the backlog; maintenance jobs (100) go first.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from psycopg import errors
 
-from enrichment import identity, importing, pipeline
+from enrichment import identity, importing
 from enrichment.api import batches
 from enrichment.api.inputs import EnrichRequest
-from enrichment.models import Track
-from enrichment.tasks import defer_enrichment
+from enrichment.models import ENRICHED_FIELDS, Track, jobs
+from enrichment.tasks import WAITED_FOR_ABOVE, defer_enrichment, queueing_lock
 
 DEADLOCK_ATTEMPTS = 5
+SYNC_PRIORITY_OFFSET = WAITED_FOR_ABOVE  # 11..20: the worker reports their attempts
 
 
 class TrackConflict(Exception):
@@ -42,6 +48,8 @@ class Queued:
 
     track_id: uuid.UUID
     job_id: int | None
+    # The job already there for the track (reported to a caller who waits for it).
+    existing_job_id: int | None = None
 
     @property
     def already_queued(self) -> bool:
@@ -81,23 +89,43 @@ def _fill_musicbrainz_id(track: Track, musicbrainz_id: uuid.UUID | None) -> None
     )
 
 
-def enqueue(request: EnrichRequest) -> Queued:
-    """Save the track and queue a job for it (unless one is already waiting or running)."""
+def enqueue(request: EnrichRequest, *, waiting: bool = False) -> Queued:
+    """Save the track and queue a job for it (unless one is already waiting or running).
+
+    For a caller that waits (`waiting`), the job runs above the backlog, and a job already
+    there for the track is the one to wait for: its id is returned (moved up if waiting).
+    """
+    priority = request.priority + (SYNC_PRIORITY_OFFSET if waiting else 0)
     with transaction.atomic():
         track_id = save_track(request)
-        jobs = defer_enrichment(
-            [track_id], priority=request.priority, force_refresh=request.force_refresh
+        jobs_by_track = defer_enrichment(
+            [track_id], priority=priority, force_refresh=request.force_refresh
         )
-    return Queued(track_id, jobs[str(track_id)])
+    job_id = jobs_by_track[str(track_id)]
+    if job_id is None and waiting:
+        return Queued(track_id, None, _active_job(track_id, priority))
+    return Queued(track_id, job_id)
 
 
-def enrich_now(request: EnrichRequest) -> tuple[pipeline.EnrichmentResult, dict[str, Any]]:
-    """Save the track and enrich it inline; the result and the values it acquired."""
-    track_id = save_track(request)
-    result = pipeline.enrich(track_id, force_refresh=request.force_refresh)
-    names = [name for name in result.metadata_acquired if name != "id"]
-    acquired = Track.objects.values(*names).get(pk=track_id) if names else {}
-    return result, acquired
+def _active_job(track_id: uuid.UUID, priority: int) -> int | None:
+    """The track's waiting or running job, moved up to `priority` if it is still waiting."""
+    job_id = (
+        jobs().active().filter(queueing_lock=queueing_lock(track_id)).values_list("id", flat=True)
+    ).first()
+    if job_id is not None:
+        with connection.cursor() as cursor:  # Procrastinate's model is read-only
+            cursor.execute(
+                "UPDATE procrastinate_jobs SET priority = GREATEST(priority, %s)"
+                " WHERE id = %s AND status = 'todo'",
+                [priority, job_id],
+            )
+    return job_id
+
+
+def known_values(track_id: uuid.UUID) -> dict[str, Any]:
+    """The track's enriched values that are known (the original's `metadata_acquired`)."""
+    values = Track.objects.values(*ENRICHED_FIELDS).get(pk=track_id)
+    return {name: value for name, value in values.items() if value not in (None, "")}
 
 
 def submit_batch(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch, list[Queued]]:

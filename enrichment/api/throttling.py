@@ -35,3 +35,10 @@ class AuthenticatedClientThrottle(_CurrentRate, UserRateThrottle):
         if not (request.user and request.user.is_authenticated):
             return True  # the anonymous throttle counts these
         return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        # Internal callers (API_TRUSTED_NETWORKS) have no user id: counted per address.
+        username = getattr(request.user, "username", "")
+        if getattr(request.user, "pk", None) is None and username.startswith("internal:"):
+            return self.cache_format % {"scope": self.scope, "ident": username}
+        return super().get_cache_key(request, view)

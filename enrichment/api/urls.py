@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from enrichment.api.enrich import BatchProgressView, EnrichBatchView, EnrichView
 from enrichment.api.health import HealthView
 from enrichment.api.prometheus import metrics_view
+from enrichment.api.schema import TrustedNetworkScheme  # noqa: F401 (registers on import)
 from enrichment.api.stats import StatsView
 from enrichment.api.tracks import TrackDetailView, TrackListView
 

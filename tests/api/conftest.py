@@ -17,6 +17,12 @@ def fresh_stats(settings: Any) -> None:
     settings.STATS_CACHE_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def no_waiting(settings: Any) -> None:
+    """No worker runs here: a synchronous POST /enrich gives up waiting at once (202)."""
+    settings.ENRICH_SYNC_TIMEOUT = 0
+
+
 @pytest.fixture
 def api_user(db: Any) -> User:
     """A client's user."""

@@ -47,7 +47,7 @@ def test_a_batch_saves_every_track_queues_their_jobs_and_answers_with_a_batch_id
 
 
 def test_tracks_already_queued_are_counted_not_refused(client_with_token: APIClient) -> None:
-    client_with_token.post("/enrich", seed_body(track_title="Track 0"))
+    client_with_token.post("/enrich", seed_body(track_title="Track 0", sync=False))
     body = client_with_token.post("/enrich/batch", bodies(2)).json()
     assert (body["queued"], body["already_queued"]) == (1, 1)
     assert body["items"][0]["job_id"] is None and body["items"][0]["already_queued"] is True
@@ -65,13 +65,35 @@ def test_one_invalid_item_rejects_the_whole_batch_with_errors_by_index_and_field
 ) -> None:
     items = bodies(3)
     items[1]["existing_isrc"] = "nope"
-    items[2]["colour"] = "blue"
+    items[2]["priority"] = "eleven"
     response = client_with_token.post("/enrich/batch", items)
     assert response.status_code == 400
     errors = response.json()
     assert set(errors) == {"1", "2"}
-    assert "existing_isrc" in errors["1"] and errors["2"] == {"colour": ["Unknown field."]}
+    assert "existing_isrc" in errors["1"] and list(errors["2"]) == ["priority"]
     assert not Track.objects.exists() and not ProcrastinateJob.objects.exists()
+
+
+def test_unknown_item_fields_and_correlation_ids_are_accepted_and_logged_once(
+    client_with_token: APIClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    items = bodies(3, correlation_id="scrape-7", colour="blue")
+    items[0]["size"] = "L"
+    with caplog.at_level("INFO", logger="enrichment.api.inputs"):
+        response = client_with_token.post("/enrich/batch", items)
+    assert response.status_code == 202, response.json()
+    assert response.json()["batch_size"] == 3
+    assert [r.getMessage() for r in caplog.records] == ["ignored unknown field(s): colour, size"]
+
+
+def test_an_empty_batch_is_a_batch_of_zero(client_with_token: APIClient) -> None:
+    response = client_with_token.post("/enrich/batch", [])
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["status"], body["batch_size"], body["items"]) == ("processing", 0, [])
+    assert body["correlation_id"] and body["message"]
+    progress = client_with_token.get(f"/enrich/batch/{body['batch_id']}").json()
+    assert (progress["batch_size"], progress["finished"]) == (0, True)
 
 
 def test_a_conflicting_item_undoes_the_items_already_saved(client_with_token: APIClient) -> None:
@@ -96,10 +118,8 @@ def test_a_batch_over_the_limit_is_refused_before_any_work(
     assert not Track.objects.exists()
 
 
-@pytest.mark.parametrize("payload", [[], seed_body(), "text", None])
-def test_an_empty_batch_or_anything_but_an_array_is_refused(
-    client_with_token: APIClient, payload: Any
-) -> None:
+@pytest.mark.parametrize("payload", [seed_body(), "text", None])
+def test_anything_but_an_array_is_refused(client_with_token: APIClient, payload: Any) -> None:
     response = client_with_token.post("/enrich/batch", payload)
     assert response.status_code == 400
 

@@ -1,4 +1,4 @@
-"""POST /enrich: the seed body, queued (202) or run at once (200), strictly validated."""
+"""POST /enrich: the seed body, answered with the attempt (200) or its job (202), validated."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 from rest_framework.test import APIClient
 
+from enrichment.api import waiting
+from enrichment.logging import ContextFilter
 from enrichment.models import EnrichmentStatus, Track
 from enrichment.sources.errors import RateLimited
 from tests import fakes as f
@@ -21,11 +23,13 @@ pytestmark = pytest.mark.django_db
 STROBE_SPOTIFY_ID = "0gxyHStUsqpMadRV0Di1Qt"
 
 
-def test_a_seed_body_creates_the_track_and_queues_a_job(client_with_token: APIClient) -> None:
-    response = client_with_token.post("/enrich", seed_body())
+def test_an_asynchronous_request_creates_the_track_and_queues_a_job(
+    client_with_token: APIClient,
+) -> None:
+    response = client_with_token.post("/enrich", seed_body(sync=False))
     assert response.status_code == 202, response.json()
     body = response.json()
-    assert set(body) == {"track_id", "job_id", "already_queued", "status"}
+    assert set(body) == {"track_id", "job_id", "already_queued", "status", "correlation_id"}
     assert body["status"] == "queued" and body["already_queued"] is False
     track = Track.objects.get(pk=body["track_id"])
     assert (track.artist_name, track.title) == ("deadmau5", "Strobe")
@@ -35,25 +39,62 @@ def test_a_seed_body_creates_the_track_and_queues_a_job(client_with_token: APICl
     assert job.args == {"track_id": str(track.pk), "force_refresh": False}
 
 
+def test_prefer_respond_async_answers_202_at_once(client_with_token: APIClient) -> None:
+    response = client_with_token.post("/enrich", seed_body(), HTTP_PREFER="respond-async, wait=10")
+    assert response.status_code == 202
+    assert response["Preference-Applied"] == "respond-async"
+    assert ProcrastinateJob.objects.get(id=response.json()["job_id"]).priority == 5
+
+
 def test_a_track_already_queued_is_reported_as_such_not_as_an_error(
     client_with_token: APIClient,
 ) -> None:
-    first = client_with_token.post("/enrich", seed_body()).json()
-    second = client_with_token.post("/enrich", seed_body())
+    first = client_with_token.post("/enrich", seed_body(sync=False)).json()
+    second = client_with_token.post("/enrich", seed_body(sync=False))
     assert second.status_code == 202
     assert second.json() == {
         "track_id": first["track_id"],
         "job_id": None,
         "already_queued": True,
         "status": "queued",
+        "correlation_id": None,
     }
 
 
 def test_priority_and_force_refresh_reach_the_job(client_with_token: APIClient) -> None:
-    body = client_with_token.post("/enrich", seed_body(priority=9, force_refresh=True)).json()
-    job = ProcrastinateJob.objects.get(id=body["job_id"])
+    body = seed_body(priority=9, force_refresh=True, sync=False)
+    job = ProcrastinateJob.objects.get(id=client_with_token.post("/enrich", body).json()["job_id"])
     assert job.priority == 9
     assert job.args["force_refresh"] is True
+
+
+def test_a_waiting_request_queues_its_job_above_the_backlog(client_with_token: APIClient) -> None:
+    response = client_with_token.post("/enrich", seed_body(priority="3"))
+    assert response.status_code == 202  # no worker here: the (zero) wait ran out
+    body = response.json()
+    assert body["message"].startswith("still running")
+    assert ProcrastinateJob.objects.get(id=body["job_id"]).priority == 13
+
+
+def test_a_waiting_request_waits_for_the_job_already_queued_and_moves_it_up(
+    client_with_token: APIClient,
+) -> None:
+    first = client_with_token.post("/enrich", seed_body(sync=False)).json()
+    second = client_with_token.post("/enrich", seed_body(priority=8)).json()
+    assert second["job_id"] == first["job_id"] and second["already_queued"] is True
+    assert ProcrastinateJob.objects.get(id=first["job_id"]).priority == 18
+
+
+def test_no_free_waiter_answers_202_with_the_job_at_once(
+    client_with_token: APIClient, inline_worker: list[int], settings: Any
+) -> None:
+    settings.ENRICH_SYNC_MAX_WAITERS = 1
+    with waiting.waiter_slot() as taken:
+        assert taken
+        response = client_with_token.post("/enrich", seed_body())
+    assert response.status_code == 202
+    assert inline_worker == []
+    assert ProcrastinateJob.objects.filter(id=response.json()["job_id"]).exists()
 
 
 def test_a_known_track_id_updates_that_track_instead_of_creating_one(
@@ -84,7 +125,7 @@ def test_existing_identifiers_fill_gaps_but_never_overwrite(client_with_token: A
         existing_isrc="USUS11000356",
         existing_musicbrainz_id=mbid,
     )
-    assert client_with_token.post("/enrich", body).status_code == 202
+    assert client_with_token.post("/enrich", {**body, "sync": False}).status_code == 202
     track.refresh_from_db()
     assert track.spotify_id == "A" * 22
     assert (track.isrc, str(track.musicbrainz_id)) == ("USUS11000356", mbid)
@@ -122,16 +163,18 @@ def test_an_isrc_another_track_holds_is_a_conflict_not_a_server_error(
     assert not ProcrastinateJob.objects.exists()
 
 
-def test_sync_enrichment_answers_with_the_seed_result_shape(
-    client_with_token: APIClient, upstream: f.Fakes
+def test_by_default_the_answer_is_the_attempts_result_in_the_seed_shape(
+    client_with_token: APIClient, upstream: f.Fakes, inline_worker: list[int]
 ) -> None:
-    response = client_with_token.post("/enrich", seed_body(sync=True))
+    response = client_with_token.post("/enrich", seed_body(correlation_id="scraper-42"))
     assert response.status_code == 200, response.json()
     body = response.json()
     assert set(body) == {
         "track_id", "status", "sources_used", "metadata_acquired", "errors",
-        "duration_seconds", "cached", "timestamp",
+        "duration_seconds", "cached", "timestamp", "correlation_id", "job_id",
     }  # fmt: skip
+    assert inline_worker == [body["job_id"]]  # the attempt ran as a job, not in the web
+    assert body["correlation_id"] == "scraper-42"
     assert body["status"] == "completed"
     assert body["errors"] == []
     assert {"spotify", "musicbrainz", "deezer", "discogs", "lastfm"} <= set(body["sources_used"])
@@ -140,24 +183,38 @@ def test_sync_enrichment_answers_with_the_seed_result_shape(
     assert body["metadata_acquired"]["release_date"] == "2009-09-22"
     assert body["timestamp"].endswith("Z")  # UTC, ISO 8601
     assert isinstance(body["duration_seconds"], float) and body["cached"] is False
-    assert not ProcrastinateJob.objects.exists()  # run inline, nothing queued
+    assert ProcrastinateJob.objects.get(id=body["job_id"]).priority == 15
+
+
+def test_a_repeated_request_gets_the_known_values_from_the_cache(
+    client_with_token: APIClient, upstream: f.Fakes, inline_worker: list[int]
+) -> None:
+    first = client_with_token.post("/enrich", seed_body()).json()
+    ProcrastinateJob.objects.filter(id=first["job_id"]).update(status="succeeded")
+    upstream.calls.clear()
+    again = client_with_token.post("/enrich", seed_body(track_id=first["track_id"])).json()
+    assert again["status"] == "completed"
+    assert again["cached"] is True
+    assert upstream.called() == []
+    assert again["metadata_acquired"] == first["metadata_acquired"]
+    assert again["metadata_acquired"]["camelot_key"] == "8A"
 
 
 def test_sync_errors_are_listed_as_source_and_message(
-    client_with_token: APIClient, upstream: f.Fakes
+    client_with_token: APIClient, upstream: f.Fakes, inline_worker: list[int]
 ) -> None:
     upstream.on("discogs", "search", RateLimited("discogs", "HTTP 429", retry_after=30))
-    body = client_with_token.post("/enrich", seed_body(sync=True)).json()
+    body = client_with_token.post("/enrich", seed_body()).json()
     assert body["status"] == "partial"
     assert any(error.startswith("discogs: rate_limited") for error in body["errors"])
 
 
 def test_sync_while_another_worker_enriches_the_track_is_a_conflict(
-    client_with_token: APIClient, upstream: f.Fakes
+    client_with_token: APIClient, upstream: f.Fakes, inline_worker: list[int]
 ) -> None:
     track = make_track(artist_name="deadmau5", title="Strobe", status="in_progress")
     EnrichmentStatus.objects.filter(track=track).update(claimed_at=timezone.now())
-    response = client_with_token.post("/enrich", seed_body(track_id=str(track.pk), sync=True))
+    response = client_with_token.post("/enrich", seed_body(track_id=str(track.pk)))
     assert response.status_code == 409
     assert response.json()["status"] == "in_progress"
     assert upstream.called() == []
@@ -182,13 +239,13 @@ LONG = "x" * 501
         ({"existing_musicbrainz_id": "nope"}, "existing_musicbrainz_id"),
         ({"priority": 0}, "priority"),
         ({"priority": 11}, "priority"),
-        ({"priority": "5"}, "priority"),
+        ({"priority": "11"}, "priority"),
+        ({"priority": "five"}, "priority"),
         ({"priority": 5.5}, "priority"),
         ({"priority": True}, "priority"),
         ({"force_refresh": "true"}, "force_refresh"),
         ({"sync": 1}, "sync"),
-        ({"correlation_id": "abc"}, "correlation_id"),
-        ({"artst_name": "typo"}, "artst_name"),
+        ({"correlation_id": 42}, "correlation_id"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(
@@ -221,3 +278,33 @@ def test_a_body_that_is_not_an_object_is_a_400(client_with_token: APIClient) -> 
     response = client_with_token.post("/enrich", [seed_body()])
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
+
+
+def test_unknown_fields_are_ignored_and_logged_by_name_only(
+    client_with_token: APIClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = seed_body(sync=False, source="scraper", secret_note="hunter2")
+    with caplog.at_level("INFO", logger="enrichment.api.inputs"):
+        response = client_with_token.post("/enrich", body)
+    assert response.status_code == 202
+    assert "ignored unknown field(s): secret_note, source" in caplog.text
+    assert "hunter2" not in caplog.text
+
+
+@pytest.mark.parametrize(("given", "priority"), [("5", 5), (" 7 ", 7), (2.0, 2), (10, 10)])
+def test_priority_may_be_a_numeric_string(
+    client_with_token: APIClient, given: Any, priority: int
+) -> None:
+    body = client_with_token.post("/enrich", seed_body(priority=given, sync=False)).json()
+    assert ProcrastinateJob.objects.get(id=body["job_id"]).priority == priority
+
+
+def test_the_correlation_id_is_echoed_and_carried_in_the_log_context(
+    client_with_token: APIClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = seed_body(sync=False, correlation_id="abc-123", unknown=1)
+    caplog.handler.addFilter(ContextFilter())
+    with caplog.at_level("INFO", logger="enrichment.api.inputs"):
+        response = client_with_token.post("/enrich", body)
+    assert response.json()["correlation_id"] == "abc-123"
+    assert [getattr(r, "correlation_id", None) for r in caplog.records] == ["abc-123"]

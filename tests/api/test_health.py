@@ -1,4 +1,4 @@
-"""GET /health: healthy, degraded (a source down or unconfigured), 503 without a database."""
+"""GET /health: healthy, degraded (something enabled is broken), 503 without a database."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def test_all_sources_configured_and_closed_is_healthy(
 ) -> None:
     code, body = get_health(anonymous)
     assert (code, body["status"]) == (200, "healthy")
-    assert body["service"] and body["version"] and body["timestamp"].endswith("Z")
+    assert body["service"] == "metadata-enrichment"
+    assert body["version"] and body["timestamp"].endswith("Z")
     assert body["connections"] == {"database": "healthy"}
     assert set(body["sources"]) == {
         "spotify", "musicbrainz", "deezer", "discogs", "lastfm", "reccobeats", "tidal",
@@ -56,6 +57,7 @@ def test_all_sources_configured_and_closed_is_healthy(
         "enabled": True, "configured": True, "problem": None, "breaker": "closed",
         "status": "healthy",
     }  # fmt: skip
+    assert body["api_clients"].pop("beatport") == "unsupported"
     assert set(body["api_clients"].values()) == {"healthy"}
 
 
@@ -69,12 +71,12 @@ def test_an_open_breaker_makes_the_service_degraded(anonymous: APIClient, config
 
 
 @pytest.mark.django_db
-def test_an_unconfigured_source_makes_the_service_degraded_and_says_what_is_missing(
+def test_a_source_without_credentials_says_what_is_missing_but_degrades_nothing(
     anonymous: APIClient, configured: Any
 ) -> None:
     configured.DISCOGS_TOKEN = ""
     code, body = get_health(anonymous)
-    assert (code, body["status"]) == (200, "degraded")
+    assert (code, body["status"]) == (200, "healthy")
     assert body["sources"]["discogs"]["configured"] is False
     assert "DISCOGS_TOKEN" in body["sources"]["discogs"]["problem"]
     assert body["api_clients"]["discogs"] == "unconfigured"
@@ -89,14 +91,26 @@ def test_a_disabled_source_does_not_degrade_the_service(
     code, body = get_health(anonymous)
     assert (code, body["status"]) == (200, "healthy")
     assert body["sources"]["discogs"]["enabled"] is False
+    assert body["api_clients"]["discogs"] == "disabled"
+
+
+@pytest.mark.django_db
+def test_a_configured_redis_cache_is_a_connection_and_degrades_when_unreachable(
+    anonymous: APIClient, configured: Any
+) -> None:
+    configured.HTTP_CACHE = f"redis://127.0.0.1:{closed_port()}/0"
+    code, body = get_health(anonymous)
+    assert (code, body["status"]) == (200, "degraded")
+    assert body["connections"]["redis"].startswith("unhealthy: ")
+    assert body["connections"]["database"] == "healthy"
 
 
 @pytest.mark.django_db
 def test_queue_depth_counts_waiting_jobs(
     anonymous: APIClient, client_with_token: APIClient, configured: Any
 ) -> None:
-    client_with_token.post("/enrich", seed_body())
-    client_with_token.post("/enrich", seed_body(track_title="Ghosts 'n' Stuff"))
+    client_with_token.post("/enrich", seed_body(sync=False))
+    client_with_token.post("/enrich", seed_body(track_title="Ghosts 'n' Stuff", sync=False))
     _, body = get_health(anonymous)
     assert body["queue"] == {"depth": 2, "todo": 2, "doing": 0}
 

@@ -29,6 +29,7 @@ DESIGN_METRICS = (
     "tracks_enriched_total",
     "enrichment_duration_seconds",
 )
+OWN_COUNTERS = ("enrichment_source_outcomes_total",)
 DATABASE_GAUGES = ("enrichment_queue_jobs", "enrichment_tracks", "enrichment_database_up")
 
 
@@ -52,7 +53,7 @@ def sample(text: str, name: str, **labels: str) -> float:
 @pytest.mark.django_db
 def test_every_metric_of_the_design_and_the_database_gauges_appear(anonymous: APIClient) -> None:
     text = scrape(anonymous)
-    for name in (*DESIGN_METRICS, *DATABASE_GAUGES):
+    for name in (*DESIGN_METRICS, *OWN_COUNTERS, *DATABASE_GAUGES):
         assert f"# TYPE {name} " in text, name
 
 

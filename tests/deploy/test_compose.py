@@ -68,9 +68,23 @@ def test_web_is_gunicorn_on_8022_with_the_shipped_configuration() -> None:
     command = web["command"]
     assert command[:3] == ["gunicorn", "--config", "deploy/gunicorn.conf.py"]
     config = runpy.run_path(str(ROOT / command[2]))
-    assert config["bind"].endswith(":8022")
+    assert config["bind"] == ["0.0.0.0:8022", "0.0.0.0:8020"]
     assert [port.rsplit(":", 1)[-1] for port in web["ports"]] == ["8022"]
     assert "localhost:8022/health" in " ".join(web["healthcheck"]["test"])
+
+
+def test_the_original_callers_reach_the_web_by_its_old_name_and_port() -> None:
+    web = services()["web"]
+    assert web["expose"] == ["8020"]
+    assert "metadata-enrichment" in web["networks"]["default"]["aliases"]
+    hosts = web["environment"]["ALLOWED_HOSTS"].split(",")
+    assert {"metadata-enrichment", "web", "localhost"} <= set(hosts)
+
+
+def test_the_compose_network_has_the_range_the_operations_guide_trusts() -> None:
+    network = load_yaml(ROOT / "docker-compose.yml")["networks"]["default"]
+    assert network["ipam"]["config"] == [{"subnet": "172.28.0.0/16"}]
+    assert "API_TRUSTED_NETWORKS=172.28.0.0/16" in (ROOT / "docs" / "operations.md").read_text()
 
 
 def test_workers_scale_no_fixed_name_no_host_port_graceful_stop() -> None:

@@ -12,6 +12,7 @@ from tests.deploy.promql import TARGET_LABELS, label_names, metric_names, proble
 REQUIRED_METRICS = {
     "tracks_enriched_total",
     "enrichment_tasks_total",
+    "enrichment_source_outcomes_total",
     "api_response_time_seconds_bucket",
     "api_calls_total",
     "enrichment_cache_hits_total",

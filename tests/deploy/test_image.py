@@ -133,7 +133,7 @@ def test_web_command_of_the_image_is_the_one_compose_runs() -> None:
     web = load_yaml(ROOT / "docker-compose.yml")["services"]["web"]["command"]
     assert command == "CMD " + str(web).replace("'", '"')
     exposed = next(line for line in final_stage() if line.startswith("EXPOSE "))
-    assert {"8022", "9100"} <= set(exposed.split()[1:])
+    assert {"8022", "8020", "9100"} <= set(exposed.split()[1:])
 
 
 @pytest.mark.parametrize("path", NEEDED)

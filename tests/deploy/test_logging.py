@@ -159,3 +159,19 @@ def test_log_format_json_makes_every_project_line_json() -> None:
     [entry] = [json.loads(line) for line in stderr.splitlines() if "enrichment.pipeline" in line]
     assert entry["track_id"] == "7f1c" and entry["source"] == "deezer"
     assert TOKEN not in stderr
+
+
+@pytest.mark.django_db
+def test_a_refused_host_header_is_one_line_naming_the_host_and_allowed_hosts(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["localhost"]
+    with caplog.at_level(logging.INFO):
+        response = Client().get("/health", HTTP_HOST="metadata-enrichment:8020")
+    assert response.status_code == 400
+    [record] = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
+    line = record.getMessage()
+    assert "'metadata-enrichment:8020'" in line and "ALLOWED_HOSTS" in line
+    assert "\n" not in line and record.exc_info is None

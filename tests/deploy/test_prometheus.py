@@ -17,12 +17,15 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from enrichment import tasks
-from enrichment.models import Track
+from enrichment.models import CircuitBreakerState, Track
+from enrichment.sources.registry import APIS
 from sandbox import server
 from sandbox.catalogue import catalogue
 from tests import required
+from tests.compat.seed import SEED_QUERIES
 from tests.deploy import live
 from tests.deploy.test_dashboard import queries
 from tests.jobs import workers as w
@@ -142,10 +145,11 @@ def as_grafana_sends_it(expr: str) -> str:
 
 
 def queries_without_series(prometheus_url: str) -> list[str]:
-    """The dashboard's queries for which Prometheus returns no series."""
+    """The dashboard's queries, and the seed README's verbatim, that return no series."""
+    seed = [(f"seed README {name}", expr) for name, expr in SEED_QUERIES.items()]
     return [
         f"{title}: {expr}"
-        for title, expr in queries()
+        for title, expr in [*queries(), *seed]
         if not live.api(prometheus_url, "query", query=as_grafana_sends_it(expr))["result"]
     ]
 
@@ -167,6 +171,10 @@ def test_prometheus_scrapes_the_web_and_the_worker_and_every_panel_has_data(
         # The same tracks imported anew: their upstream answers now come from the cache.
         Track.objects.filter(pk__in=[track.pk for track in first]).delete()
         enrich(some_tracks())
+        # One open breaker, for the seed README's `circuit_breaker_state{state="open"} > 0`.
+        CircuitBreakerState.objects.update_or_create(
+            api=APIS[0].name, defaults={"state": "open", "opened_at": timezone.now()}
+        )
         prometheus_url = start_prometheus(deployment)
 
         targets = live.poll(lambda: targets_up(prometheus_url), HANG_GUARD, "every target up")

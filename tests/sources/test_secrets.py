@@ -249,7 +249,7 @@ def leaks(texts: dict[str, str]) -> dict[str, list[str]]:
     indirect=True,
 )
 def test_no_credential_is_stored_returned_shown_or_logged_when_sources_fail(
-    upstream: None, console_log: io.StringIO
+    upstream: None, console_log: io.StringIO, inline_worker: list[int]
 ) -> None:
     writer = api_client()
     # With an ISRC, so that the sources asked by ISRC only are asked too.
