@@ -109,7 +109,7 @@ def test_deezer_bpm_is_the_last_fallback(upstream: f.Fakes) -> None:
     track.refresh_from_db()
     assert track.bpm == 128.0
     assert track.metadata["provenance"]["bpm"]["source"] == "deezer"
-    assert track.camelot_key == ""  # no key from Deezer: nothing invented
+    assert track.camelot_key is None  # no key from Deezer: nothing invented
 
 
 def test_the_original_is_chosen_over_its_remix(upstream: f.Fakes) -> None:

@@ -25,7 +25,7 @@ NEEDS_AUTH = OpenApiResponse(description="Authentication required.")
 class QueuedOutput(serializers.Serializer[Any]):
     """A queued request: the track, its job, or that a job was already waiting or running."""
 
-    track_id = serializers.UUIDField()
+    track_id = serializers.CharField(help_text="The caller's track_id, else ours.")
     job_id = serializers.IntegerField(allow_null=True)
     already_queued = serializers.BooleanField()
     status = serializers.CharField(help_text='"queued"')
@@ -66,6 +66,7 @@ def result_body(result: pipeline.EnrichmentResult, acquired: dict[str, Any]) -> 
 def queued_body(queued: services.Queued) -> dict[str, Any]:
     """One queued track as the API reports it."""
     body = {**vars(queued), "already_queued": queued.already_queued, "status": "queued"}
+    body["track_id"] = queued.caller_track_id or str(queued.track_id)
     return dict(QueuedOutput(body).data)
 
 
@@ -93,7 +94,9 @@ class EnrichView(APIView):
         except services.TrackConflict as conflict:
             return Response(conflict.errors, status.HTTP_409_CONFLICT)
         code = status.HTTP_200_OK if result.claimed else status.HTTP_409_CONFLICT
-        return Response(result_body(result, acquired), code)
+        body = result_body(result, acquired)
+        body["track_id"] = services.echoed_track_id(enrich, result.track_id)
+        return Response(body, code)
 
 
 class BatchAcceptedOutput(serializers.Serializer[Any]):

@@ -42,6 +42,7 @@ class Queued:
 
     track_id: uuid.UUID
     job_id: int | None
+    caller_track_id: str | None = None  # the track_id the request sent, echoed back
 
     @property
     def already_queued(self) -> bool:
@@ -81,6 +82,11 @@ def _fill_musicbrainz_id(track: Track, musicbrainz_id: uuid.UUID | None) -> None
     )
 
 
+def echoed_track_id(request: EnrichRequest, track_id: uuid.UUID | str) -> str:
+    """The track_id a response gives back: the caller's own string as sent, else our pk."""
+    return request.row.track_id or str(track_id)
+
+
 def enqueue(request: EnrichRequest) -> Queued:
     """Save the track and queue a job for it (unless one is already waiting or running)."""
     with transaction.atomic():
@@ -88,7 +94,7 @@ def enqueue(request: EnrichRequest) -> Queued:
         jobs = defer_enrichment(
             [track_id], priority=request.priority, force_refresh=request.force_refresh
         )
-    return Queued(track_id, jobs[str(track_id)])
+    return Queued(track_id, jobs[str(track_id)], request.row.track_id)
 
 
 def enrich_now(request: EnrichRequest) -> tuple[pipeline.EnrichmentResult, dict[str, Any]]:
@@ -119,7 +125,10 @@ def _submit_batch_once(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch
     with transaction.atomic():
         track_ids = _save_all(requests)
         jobs = _defer_grouped(requests, track_ids)
-        queued = [Queued(track_id, jobs[str(track_id)]) for track_id in track_ids]
+        queued = [
+            Queued(track_id, jobs[str(track_id)], request.row.track_id)
+            for request, track_id in zip(requests, track_ids, strict=True)
+        ]
         batch = batches.create(track_ids, [job for job in jobs.values() if job is not None])
     return batch, queued
 
