@@ -76,6 +76,14 @@ def _unit_range(field: str) -> models.CheckConstraint:
     )
 
 
+def _none_blank(fields: Iterable[str]) -> Q:
+    """None of these columns holds "" (NULL passes: it is how "unknown" is stored)."""
+    condition = Q()
+    for field in fields:
+        condition &= ~Q(**{field: ""})
+    return condition
+
+
 class ReleaseDatePrecision(models.TextChoices):
     YEAR = "year"
     MONTH = "month"
@@ -291,7 +299,7 @@ class Track(models.Model):
             ),
             # An unknown value is NULL, never "" (the original's SQL counts IS NOT NULL).
             models.CheckConstraint(
-                condition=~Q(**{name: "" for name in TEXT_FIELDS}), name="track_text_not_blank"
+                condition=_none_blank(TEXT_FIELDS), name="track_text_not_blank"
             ),
             models.CheckConstraint(
                 condition=Q(locked_fields__contained_by=list(LOCKABLE_FIELDS)),
