@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, NotRequired, Self, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.functions import RandomUUID
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, models
@@ -138,7 +139,11 @@ class TrackQuerySet(models.QuerySet["Track"]):
 class Track(models.Model):
     """A recording in the catalogue with every enriched field as a typed column."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Database defaults too (id, metadata, locks, times): another writer's INSERT naming only
+    # the original's columns makes a valid track.
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False
+    )
     # The caller's own id for the track (POST /enrich, import_tracks): echoed as `track_id`.
     external_id = models.CharField(
         max_length=TRACK_ID_MAX_LENGTH, null=True, blank=True, unique=True, editable=False
@@ -190,15 +195,16 @@ class Track(models.Model):
 
     # Provenance, reviews, curator decisions, sources used, tags: typed, read and written
     # only through enrichment/track_metadata.py.
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, db_default={}, blank=True)
     locked_fields = ArrayField(
         models.CharField(max_length=64),
         default=list,
+        db_default=[],
         blank=True,
         help_text="Fields a curator has fixed: enrichment never overwrites them.",
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now(), db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     objects = TrackQuerySet.as_manager()
 

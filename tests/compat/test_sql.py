@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from enrichment import track_metadata
+from enrichment import maintenance, track_metadata
 from enrichment.models import EnrichmentStatus, Track
 from tests.compat.original_sql import (
     DUE,
@@ -177,3 +177,16 @@ def test_our_writers_keep_the_metadata_keys_the_original_readers_select() -> Non
     assert dt.datetime.fromisoformat(row["enriched_at"]) <= timezone.now()
     assert row["mbid"] == MBID
     assert row["genre"] is None  # NULL until a source fills it
+
+
+def test_another_writers_insert_of_the_original_columns_makes_a_track_we_enrich() -> None:
+    [row] = replay(
+        "INSERT INTO tracks (title, artist_name, spotify_id) VALUES (:title, :artist, NULL)"
+        " RETURNING id",
+        {"title": "Strobe", "artist": "deadmau5"},
+    )
+    assert maintenance.add_missing_statuses(100) == 1  # the due job's first step
+    track = Track.objects.get(pk=row["id"])
+    assert (track.metadata, track.locked_fields, track.key) == ({}, [], None)
+    assert track.enrichment_status.status == "pending"
+    assert EnrichmentStatus.objects.due_track_ids(10) == [track.pk]
