@@ -304,9 +304,7 @@ class Track(models.Model):
                 condition=~Q(artist_name="") & ~Q(title=""), name="track_artist_title_present"
             ),
             # An unknown value is NULL, never "" (the original's SQL counts IS NOT NULL).
-            models.CheckConstraint(
-                condition=_none_blank(TEXT_FIELDS), name="track_text_not_blank"
-            ),
+            models.CheckConstraint(condition=_none_blank(TEXT_FIELDS), name="track_text_not_blank"),
             models.CheckConstraint(
                 condition=Q(locked_fields__contained_by=list(LOCKABLE_FIELDS)),
                 name="track_locked_fields_known",
