@@ -146,7 +146,12 @@ class Track(models.Model):
     )
     # The caller's own id for the track (POST /enrich, import_tracks): echoed as `track_id`.
     external_id = models.CharField(
-        max_length=TRACK_ID_MAX_LENGTH, null=True, blank=True, unique=True, editable=False
+        max_length=TRACK_ID_MAX_LENGTH,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The caller's own id for the track (the track_id it sent), echoed in responses.",
     )
     artist_name = models.CharField(max_length=500)
     title = models.CharField(max_length=500)

@@ -55,7 +55,7 @@ class TrackAdmin(admin.ModelAdmin):
     empty_value_display = "—"
     paginator = EstimatedCountPaginator
     actions = track_actions.TRACK_ACTIONS
-    readonly_fields = ("id", "created_at", "updated_at", "metadata_json")
+    readonly_fields = ("id", "external_id", "created_at", "updated_at", "metadata_json")
     fieldsets = (
         (None, {"fields": ("artist_name", "title", "locked_fields")}),
         (
@@ -96,7 +96,7 @@ class TrackAdmin(admin.ModelAdmin):
             "Record",
             {
                 "classes": ("collapse",),
-                "fields": ("id", "created_at", "updated_at", "metadata_json"),
+                "fields": ("id", "external_id", "created_at", "updated_at", "metadata_json"),
             },
         ),
     )

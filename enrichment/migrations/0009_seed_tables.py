@@ -71,7 +71,12 @@ class Migration(migrations.Migration):
             model_name="track",
             name="external_id",
             field=models.CharField(
-                blank=True, editable=False, max_length=255, null=True, unique=True
+                blank=True,
+                editable=False,
+                help_text="The caller's own id for the track (the track_id it sent), echoed in responses.",
+                max_length=255,
+                null=True,
+                unique=True,
             ),
         ),
         migrations.AlterField(
