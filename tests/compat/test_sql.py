@@ -190,3 +190,18 @@ def test_another_writers_insert_of_the_original_columns_makes_a_track_we_enrich(
     assert (track.metadata, track.locked_fields, track.key) == ({}, [], None)
     assert track.enrichment_status.status == "pending"
     assert EnrichmentStatus.objects.due_track_ids(10) == [track.pk]
+
+
+def test_filter_style_counts_of_the_seed_readers_see_only_known_values() -> None:
+    enriched(make_track(), key="F minor", camelot_key="4A", label="mau5trap", release_country="CA")
+    make_track()
+    make_track()
+    [row] = replay(
+        "SELECT COUNT(*) FILTER (WHERE key IS NOT NULL) AS with_key,"
+        " COUNT(*) FILTER (WHERE camelot_key IS NOT NULL) AS with_camelot_key,"
+        " COUNT(*) FILTER (WHERE label IS NOT NULL) AS with_label,"
+        " COUNT(*) FILTER (WHERE release_country IS NOT NULL) AS with_release_country,"
+        " COUNT(*) FILTER (WHERE genre IS NOT NULL) AS with_genre FROM tracks"
+    )
+    assert row == {"with_key": 1, "with_camelot_key": 1, "with_label": 1,
+                   "with_release_country": 1, "with_genre": 0}  # fmt: skip
