@@ -82,7 +82,7 @@ def main() -> int:
             forget = drain(sandbox, tracks)
             say("B3. delete the tracks and import the same rows again")
             sql("DELETE FROM enrichment_status")
-            sql("DELETE FROM enrichment_track")
+            sql("DELETE FROM tracks")
             fresh = drain(sandbox, list(create_tracks(picks)))
             same = scalar(
                 "SELECT count(*) FROM enrichment_status WHERE status IN ('completed', 'partial')"

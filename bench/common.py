@@ -154,7 +154,7 @@ def prepare_database() -> None:
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE enrichment_track, enrichment_status, api_cache, rate_limit_state, "
+            "TRUNCATE tracks, enrichment_status, api_cache, rate_limit_state, "
             "circuit_breaker_state, django_cache, procrastinate_jobs, "
             "procrastinate_periodic_defers, procrastinate_workers RESTART IDENTITY CASCADE"
         )
@@ -589,7 +589,7 @@ def nothing_lost(checks: Checks, tracks: Mapping[str, Any], *, expect_truth: boo
         "GROUP BY 1 HAVING count(*) > 1"
     )
     checks.check("at most one queued job per track", not per_track, per_track[:5])
-    tracks_now = scalar("SELECT count(*) FROM enrichment_track")
+    tracks_now = scalar("SELECT count(*) FROM tracks")
     checks.check("no track created or lost", tracks_now == total, f"{tracks_now} rows")
     audit = sql(
         "SELECT track_id, old_claimed_at, count(*) FROM bench_status_audit "
@@ -603,7 +603,7 @@ def nothing_lost(checks: Checks, tracks: Mapping[str, Any], *, expect_truth: boo
     )
     checks.check("no write without a claim", not unclaimed, unclaimed[:5])
     duplicates = sql(
-        "SELECT spotify_id, count(*) FROM enrichment_track WHERE spotify_id IS NOT NULL "
+        "SELECT spotify_id, count(*) FROM tracks WHERE spotify_id IS NOT NULL "
         "GROUP BY 1 HAVING count(*) > 1"
     )
     checks.check("no Spotify id written to two tracks", not duplicates, duplicates[:5])
@@ -615,7 +615,7 @@ def nothing_lost(checks: Checks, tracks: Mapping[str, Any], *, expect_truth: boo
 def wrong_identifiers(tracks: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(track, field, value) for identifiers that differ from the recording's own."""
     wrong = []
-    rows = sql("SELECT id::text, spotify_id, isrc, deezer_id FROM enrichment_track")
+    rows = sql("SELECT id::text, spotify_id, isrc, deezer_id FROM tracks")
     for track_id, spotify_id, isrc, deezer_id in rows:
         recording = tracks[track_id]
         for name, value in (("spotify_id", spotify_id), ("isrc", isrc), ("deezer_id", deezer_id)):

@@ -47,7 +47,7 @@ _FASTEST = _array(sorted(IDENTIFYING, key=lambda api: -SEED_RATES[api])[:2])
 # r = a well-spread pseudo-random 0..999 per row, deciding its status and what it has.
 _ROWS = "SELECT i, (i * 2654435761::bigint) % 1000 AS r FROM generate_series(%s, %s) AS i"
 TRACKS = f"""
-INSERT INTO enrichment_track (id, artist_name, title, spotify_id, isrc, musicbrainz_id,
+INSERT INTO tracks (id, artist_name, title, spotify_id, isrc, musicbrainz_id,
     discogs_id, deezer_id, bpm, key, key_pitch_class, key_mode, camelot_key, open_key, energy,
     danceability, valence, acousticness, instrumentalness, liveness, speechiness, loudness,
     time_signature, duration_ms, label, catalog_number, release_date, release_date_precision,
@@ -60,20 +60,20 @@ SELECT md5('t' || i)::uuid, 'Artist ' || (i % 60000), 'Title ' || i || ' (Extend
     CASE WHEN r < 600 THEN 1000000 + i END,
     CASE WHEN r < 750 THEN 3000000 + i END,
     CASE WHEN r < 800 THEN 100 + i % 60 END,
-    CASE WHEN r < 800 THEN 'A minor' ELSE '' END,
+    CASE WHEN r < 800 THEN 'A minor' END,
     CASE WHEN r < 800 THEN i % 12 END, CASE WHEN r < 800 THEN i % 2 END,
-    CASE WHEN r < 800 THEN (i % 12 + 1) || (CASE WHEN i % 2 = 0 THEN 'A' ELSE 'B' END) ELSE '' END,
-    CASE WHEN r < 800 THEN (i % 12 + 1) || (CASE WHEN i % 2 = 0 THEN 'm' ELSE 'd' END) ELSE '' END,
+    CASE WHEN r < 800 THEN (i % 12 + 1) || (CASE WHEN i % 2 = 0 THEN 'A' ELSE 'B' END) END,
+    CASE WHEN r < 800 THEN (i % 12 + 1) || (CASE WHEN i % 2 = 0 THEN 'm' ELSE 'd' END) END,
     CASE WHEN r < 780 THEN (i % 100) / 100.0 END, CASE WHEN r < 780 THEN (i % 97) / 100.0 END,
     CASE WHEN r < 780 THEN (i % 89) / 100.0 END, CASE WHEN r < 780 THEN (i % 83) / 100.0 END,
     CASE WHEN r < 780 THEN (i % 79) / 100.0 END, CASE WHEN r < 780 THEN (i % 73) / 100.0 END,
     CASE WHEN r < 780 THEN (i % 71) / 100.0 END, CASE WHEN r < 780 THEN -(i % 20) END,
     CASE WHEN r < 780 THEN 4 END, CASE WHEN r < 850 THEN 180000 + i % 240000 END,
-    CASE WHEN r < 600 THEN 'Label ' || (i % 3000) ELSE '' END,
-    CASE WHEN r < 600 THEN 'CAT' || (i % 100000) ELSE '' END,
+    CASE WHEN r < 600 THEN 'Label ' || (i % 3000) END,
+    CASE WHEN r < 600 THEN 'CAT' || (i % 100000) END,
     CASE WHEN r < 820 THEN date '1990-01-01' + (i % 12000) END,
-    CASE WHEN r < 820 THEN 'day' ELSE '' END,
-    CASE WHEN r < 600 THEN 'GB' ELSE '' END,
+    CASE WHEN r < 820 THEN 'day' END,
+    CASE WHEN r < 600 THEN 'GB' END,
     CASE WHEN r < 500 THEN i % 100 END,
     CASE WHEN r < 700 THEN i % 5000000 END, CASE WHEN r < 700 THEN i % 500000 END,
     CASE
@@ -100,7 +100,7 @@ SELECT md5('t' || i)::uuid,
          WHEN r < 999 AND i % 4 = 0 THEN now() - (i % 600) * interval '1 minute'
          WHEN r < 999 THEN NULL ELSE now() END,
     CASE WHEN r >= 850 AND r < 900 THEN i % 5 ELSE 0 END,
-    CASE WHEN r >= 700 AND r < 900 THEN '{_FAILING}: transient: HTTP 503' ELSE '' END,
+    CASE WHEN r >= 700 AND r < 900 THEN '{_FAILING}: transient: HTTP 503' END,
     CASE WHEN r < 900 THEN '{{"{_FIRST}": {{"outcome": "data"}}}}'::jsonb ELSE '{{}}' END,
     CASE WHEN r >= 999 THEN now() END, now()
 FROM ({_ROWS}) AS g
@@ -111,14 +111,14 @@ CHUNK = 250_000
 def generate(count: int) -> float:
     """Insert `count` tracks and statuses in chunks; seconds taken."""
     started = time.monotonic()
-    sql("TRUNCATE enrichment_track, enrichment_status, procrastinate_jobs CASCADE")
+    sql("TRUNCATE tracks, enrichment_status, procrastinate_jobs CASCADE")
     for first in range(1, count + 1, CHUNK):
         last = min(count, first + CHUNK - 1)
         # SQL's modulo is written " % " above; the driver needs it doubled.
         sql(TRACKS.replace(" % ", " %% "), [first, last])
         sql(STATUSES.replace(" % ", " %% "), [first, last])
         say(f"   {last:>9,} tracks ({time.monotonic() - started:.0f}s)")
-    sql("ANALYZE enrichment_track")
+    sql("ANALYZE tracks")
     sql("ANALYZE enrichment_status")
     return time.monotonic() - started
 
@@ -162,7 +162,7 @@ def main() -> int:
 
     from bench.common import prepare_database
 
-    existing = scalar("SELECT count(*) FROM enrichment_track") if args.keep else 0
+    existing = scalar("SELECT count(*) FROM tracks") if args.keep else 0
     if existing != args.tracks:
         prepare_database()
         say(f"generating {args.tracks:,} tracks")

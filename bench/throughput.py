@@ -93,7 +93,7 @@ def main() -> int:
                 # The measured batch is on its own (warm-up retries dropped with their tracks).
                 sql("DELETE FROM procrastinate_jobs WHERE status = 'todo'")
                 sql("DELETE FROM enrichment_status")
-                sql("DELETE FROM enrichment_track")
+                sql("DELETE FROM tracks")
             tracks = create_tracks(picks[:tracks_wanted])
             sandbox.reset()  # counters and buckets start afresh for the measured batch
             sampler = StatsSampler(sandbox)

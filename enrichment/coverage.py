@@ -31,16 +31,15 @@ COVERED = (*COLUMNS, TAGS_KEY)
 def track_counts_sql() -> str:
     """One scan counting every column's values; metadata keys by (partial-index) sub-selects.
 
-    COUNT(column) skips NULLs, COUNT(NULLIF(column, '')) blanks: cheaper than FILTER clauses.
+    COUNT(column) skips NULLs (an unknown value is NULL in every enriched column): cheaper
+    than FILTER clauses.
     Reading metadata would decompress every row's JSON, so its keys are counted apart.
     """
     quote = connection.ops.quote_name
     table = quote(Track._meta.db_table)
     counts = ["COUNT(*) AS total_tracks"]
     for name in COLUMNS:  # enriched fields keep their names as column names
-        nullable = Track._meta.get_field(name).null
-        value = quote(name) if nullable else f"NULLIF({quote(name)}, '')"
-        counts.append(f"COUNT({value}) AS with_{name}")
+        counts.append(f"COUNT({quote(name)}) AS with_{name}")
     counts.append(f"COUNT({quote('energy')}) AS with_audio_features")
     for alias, key in (("with_lastfm_tags", TAGS_KEY), ("awaiting_review", REVIEW_KEY)):
         counts.append(f"(SELECT COUNT(*) FROM {table} WHERE metadata ? '{key}') AS {alias}")

@@ -46,7 +46,7 @@ def same_song(row: TrackRow, track: Track) -> bool:
 
 def matched_by(row: TrackRow, track: Track) -> str:
     """The row's field that made it match `track`."""
-    if row.track_id == track.pk:
+    if row.track_id and track.is_named_by(row.track_id):
         return "track_id"
     for field in IDENTIFIERS:
         value = getattr(row, field)

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from enrichment import identity
 from enrichment.import_conflicts import identity_conflict
 from enrichment.import_reading import FileError, RowError, text_problem
-from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, Track
+from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, Track, as_uuid, track_id_problem
 
 COLUMNS = ("artist_name", "track_title", "track_id", "spotify_id", "isrc")
 MAX_TEXT = 500
@@ -26,7 +26,7 @@ class TrackRow:
     line: int
     artist_name: str
     title: str
-    track_id: uuid.UUID | None = None
+    track_id: str | None = None  # the caller's id: our pk, or their own (external_id)
     spotify_id: str | None = None
     isrc: str | None = None
 
@@ -52,17 +52,16 @@ def validate_row(number: int, raw: dict[str, Any]) -> TrackRow:
     artist = _text(number, raw, "artist_name", required=True)
     title = _text(number, raw, "track_title", required=True)
     track_id = _text(number, raw, "track_id")
+    problem = track_id_problem(track_id) if track_id else None
+    if problem:
+        raise RowError(number, "track_id", f"{track_id!r} {problem}")
     spotify_id = _text(number, raw, "spotify_id")
     isrc = (_text(number, raw, "isrc") or "").replace("-", "").upper() or None
     if isrc and not re.match(ISRC_REGEX, isrc):
         raise RowError(number, "isrc", f"{isrc!r} is not an ISRC (CC-XXX-YY-NNNNN)")
     if spotify_id and not re.match(SPOTIFY_ID_REGEX, spotify_id):
         raise RowError(number, "spotify_id", f"{spotify_id!r} is not a 22-character Spotify id")
-    try:
-        parsed_id = uuid.UUID(track_id) if track_id else None
-    except ValueError as error:
-        raise RowError(number, "track_id", f"{track_id!r} is not a UUID") from error
-    return TrackRow(number, str(artist), str(title), parsed_id, spotify_id, isrc)
+    return TrackRow(number, str(artist), str(title), track_id, spotify_id, isrc)
 
 
 def _text(number: int, raw: dict[str, Any], name: str, *, required: bool = False) -> str | None:
@@ -82,9 +81,9 @@ def _text(number: int, raw: dict[str, Any], name: str, *, required: bool = False
 
 def find_existing(row: TrackRow) -> Track | None:
     """The track this row describes, matched by id, ISRC, Spotify id, then artist + title."""
+    if row.track_id and (named_by_id := Track.objects.by_track_id(row.track_id)) is not None:
+        return named_by_id
     lookups: list[dict[str, Any]] = []
-    if row.track_id:
-        lookups.append({"id": row.track_id})
     if row.isrc:
         lookups.append({"isrc": row.isrc})
     if row.spotify_id:
@@ -110,7 +109,9 @@ def upsert(row: TrackRow, *, refuse_conflicts: bool = False) -> tuple[str, Track
             raise conflict
         if track is None:
             new = Track(
-                id=row.track_id or uuid.uuid4(),
+                # A caller's UUID keeps serving as our pk too (as before external ids).
+                id=(as_uuid(row.track_id) if row.track_id else None) or uuid.uuid4(),
+                external_id=row.track_id,
                 artist_name=row.artist_name,
                 title=row.title,
                 spotify_id=row.spotify_id,
@@ -126,11 +127,22 @@ def upsert(row: TrackRow, *, refuse_conflicts: bool = False) -> tuple[str, Track
             for name in ("spotify_id", "isrc")
             if getattr(row, name) and not getattr(track, name) and name not in track.locked_fields
         ]
+        if _adopts_track_id(row, track):
+            changed.append("external_id")
         for name in changed:
-            setattr(track, name, getattr(row, name))
+            setattr(track, name, getattr(row, "track_id" if name == "external_id" else name))
         if changed:
             track.save(update_fields=[*changed, "updated_at"])
         return ("updated" if changed else "unchanged"), track
+
+
+def _adopts_track_id(row: TrackRow, track: Track) -> bool:
+    """Does the track (found by another identifier) take the row's id as its external id?"""
+    return (
+        bool(row.track_id)
+        and track.external_id is None
+        and not track.is_named_by(str(row.track_id))
+    )
 
 
 def upsert_one(raw: dict[str, Any]) -> uuid.UUID:

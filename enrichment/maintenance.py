@@ -12,8 +12,8 @@ from enrichment.models import EnrichmentStatus
 _MISSING_STATUS = """
 INSERT INTO enrichment_status
     (track_id, status, sources_enriched, retry_count, error_message, source_outcomes, updated_at)
-SELECT track.id, 'pending', 0, 0, '', '{}'::jsonb, now()
-  FROM enrichment_track AS track
+SELECT track.id, 'pending', 0, 0, NULL, '{}'::jsonb, now()
+  FROM tracks AS track
  WHERE NOT EXISTS (SELECT 1 FROM enrichment_status AS s WHERE s.track_id = track.id)
  LIMIT %s
 ON CONFLICT (track_id) DO NOTHING

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from collections.abc import Iterable
 from typing import Any, NamedTuple, NotRequired, Self, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.functions import RandomUUID
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.core.validators import RegexValidator
@@ -59,6 +61,18 @@ ENRICHED_FIELDS = (
     "lastfm_listeners",
 )
 LOCKABLE_FIELDS = ("artist_name", "title", *ENRICHED_FIELDS)
+# Text columns whose unknown value is NULL (a check constraint refuses "").
+TEXT_FIELDS = (
+    "key",
+    "camelot_key",
+    "open_key",
+    "label",
+    "catalog_number",
+    "release_date_precision",
+    "release_country",
+    "genre",
+    "external_id",
+)
 
 
 def _unit_range(field: str) -> models.CheckConstraint:
@@ -68,16 +82,82 @@ def _unit_range(field: str) -> models.CheckConstraint:
     )
 
 
+def _none_blank(fields: Iterable[str]) -> Q:
+    """None of these columns holds "" (NULL passes: it is how "unknown" is stored)."""
+    condition = Q()
+    for field in fields:
+        condition &= ~Q(**{field: ""})
+    return condition
+
+
 class ReleaseDatePrecision(models.TextChoices):
     YEAR = "year"
     MONTH = "month"
     DAY = "day"
 
 
+# A caller's track id (the original service's `track_id`: any string, e.g. "test-track-123").
+TRACK_ID_MAX_LENGTH = 255
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def track_id_problem(value: object) -> str | None:
+    """Why `value` cannot be a caller's track id, or None: a string of 1..255 characters,
+    not blank, without control characters."""
+    if not isinstance(value, str):
+        return "must be a string"
+    if not value.strip():
+        return "must not be empty"
+    if len(value) > TRACK_ID_MAX_LENGTH:
+        return f"longer than {TRACK_ID_MAX_LENGTH} characters"
+    if _CONTROL_CHARACTERS.search(value):
+        return "contains a control character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode"
+    return None
+
+
+def as_uuid(value: str) -> uuid.UUID | None:
+    """The UUID a string spells, or None."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+class TrackQuerySet(models.QuerySet["Track"]):
+    """Set queries over tracks."""
+
+    def by_track_id(self, track_id: str) -> Track | None:
+        """The track a caller's id names: a UUID equal to a track's primary key names that
+        track; otherwise the id is an external id (our pk never leaks into that lookup)."""
+        pk = as_uuid(track_id)
+        if pk is not None:
+            track = self.filter(pk=pk).first()
+            if track is not None:
+                return track
+        return self.filter(external_id=track_id).first()
+
+
 class Track(models.Model):
     """A recording in the catalogue with every enriched field as a typed column."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Database defaults too (id, metadata, locks, times): another writer's INSERT naming only
+    # the original's columns makes a valid track.
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False
+    )
+    # The caller's own id for the track (POST /enrich, import_tracks): echoed as `track_id`.
+    external_id = models.CharField(
+        max_length=TRACK_ID_MAX_LENGTH,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The caller's own id for the track (the track_id it sent), echoed in responses.",
+    )
     artist_name = models.CharField(max_length=500)
     title = models.CharField(max_length=500)
 
@@ -94,11 +174,13 @@ class Track(models.Model):
     )
 
     bpm = models.FloatField(null=True, blank=True)
-    key = models.CharField(max_length=16, blank=True, default="", help_text='e.g. "A minor"')
+    key = models.CharField(  # noqa: DJ001
+        max_length=16, null=True, blank=True, help_text='e.g. "A minor"'
+    )
     key_pitch_class = models.SmallIntegerField(null=True, blank=True, help_text="0 = C .. 11 = B")
     key_mode = models.SmallIntegerField(null=True, blank=True, help_text="1 major, 0 minor")
-    camelot_key = models.CharField(max_length=3, blank=True, default="")
-    open_key = models.CharField(max_length=3, blank=True, default="")
+    camelot_key = models.CharField(max_length=3, null=True, blank=True)  # noqa: DJ001
+    open_key = models.CharField(max_length=3, null=True, blank=True)  # noqa: DJ001
     energy = models.FloatField(null=True, blank=True)
     danceability = models.FloatField(null=True, blank=True)
     valence = models.FloatField(null=True, blank=True)
@@ -110,13 +192,13 @@ class Track(models.Model):
     time_signature = models.SmallIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
 
-    label = models.CharField(max_length=255, blank=True, default="")
-    catalog_number = models.CharField(max_length=100, blank=True, default="")
+    label = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    catalog_number = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     release_date = models.DateField(null=True, blank=True)
-    release_date_precision = models.CharField(
-        max_length=5, choices=ReleaseDatePrecision.choices, blank=True, default=""
+    release_date_precision = models.CharField(  # noqa: DJ001
+        max_length=5, choices=ReleaseDatePrecision.choices, null=True, blank=True
     )
-    release_country = models.CharField(max_length=64, blank=True, default="")
+    release_country = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     # The primary genre (NULL until a source fills it): a column the original's readers select.
     genre = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
@@ -126,17 +208,21 @@ class Track(models.Model):
 
     # Provenance, reviews, curator decisions, sources used, tags: typed, read and written
     # only through enrichment/track_metadata.py.
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, db_default={}, blank=True)
     locked_fields = ArrayField(
         models.CharField(max_length=64),
         default=list,
+        db_default=[],
         blank=True,
         help_text="Fields a curator has fixed: enrichment never overwrites them.",
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now(), db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+
+    objects = TrackQuerySet.as_manager()
 
     class Meta:
+        db_table = "tracks"  # the original service's table name
         ordering = ["artist_name", "title"]
         indexes = [
             models.Index(fields=["artist_name", "title"], name="track_artist_title_idx"),
@@ -194,11 +280,11 @@ class Track(models.Model):
                 condition=Q(key_mode__isnull=True) | Q(key_mode__in=[0, 1]), name="track_key_mode"
             ),
             models.CheckConstraint(
-                condition=Q(camelot_key="") | Q(camelot_key__regex=CAMELOT_REGEX),
+                condition=Q(camelot_key__isnull=True) | Q(camelot_key__regex=CAMELOT_REGEX),
                 name="track_camelot_key_valid",
             ),
             models.CheckConstraint(
-                condition=Q(open_key="") | Q(open_key__regex=OPEN_KEY_REGEX),
+                condition=Q(open_key__isnull=True) | Q(open_key__regex=OPEN_KEY_REGEX),
                 name="track_open_key_valid",
             ),
             models.CheckConstraint(
@@ -228,15 +314,19 @@ class Track(models.Model):
             ),
             models.CheckConstraint(
                 # A date and its precision come together or not at all.
-                condition=Q(release_date__isnull=True, release_date_precision="")
+                condition=Q(release_date__isnull=True, release_date_precision__isnull=True)
                 | Q(
-                    release_date__isnull=False, release_date_precision__in=["year", "month", "day"]
+                    release_date__isnull=False,
+                    release_date_precision__isnull=False,  # NULL IN (...) would pass a check
+                    release_date_precision__in=["year", "month", "day"],
                 ),
                 name="track_release_date_precision",
             ),
             models.CheckConstraint(
                 condition=~Q(artist_name="") & ~Q(title=""), name="track_artist_title_present"
             ),
+            # An unknown value is NULL, never "" (the original's SQL counts IS NOT NULL).
+            models.CheckConstraint(condition=_none_blank(TEXT_FIELDS), name="track_text_not_blank"),
             models.CheckConstraint(
                 condition=Q(locked_fields__contained_by=list(LOCKABLE_FIELDS)),
                 name="track_locked_fields_known",
@@ -252,6 +342,15 @@ class Track(models.Model):
         super().save(*args, **kwargs)
         if adding:
             EnrichmentStatus.objects.get_or_create(track=self)
+
+    @property
+    def track_id(self) -> str:
+        """The id callers know the track by: theirs (external_id), else our primary key."""
+        return self.external_id or str(self.pk)
+
+    def is_named_by(self, track_id: str) -> bool:
+        """Does a caller's id name this track (its external id, or a UUID equal to its pk)?"""
+        return track_id == self.external_id or as_uuid(track_id) == self.pk
 
 
 _DUE_SQL = """
@@ -336,19 +435,22 @@ class EnrichmentStatus(models.Model):
     track = models.OneToOneField(
         Track, on_delete=models.CASCADE, primary_key=True, related_name="enrichment_status"
     )
-    status = models.CharField(max_length=11, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=11, choices=Status.choices, default=Status.PENDING, db_default=Status.PENDING
+    )
     sources_enriched = models.PositiveSmallIntegerField(
-        default=0, help_text="How many sources returned data on the last attempt."
+        default=0, db_default=0, help_text="How many sources returned data on the last attempt."
     )
     last_attempt = models.DateTimeField(null=True, blank=True)
-    retry_count = models.PositiveSmallIntegerField(default=0)
-    error_message = models.TextField(blank=True, default="")
+    # Database defaults too: the original's upsert inserts only its own columns.
+    retry_count = models.PositiveSmallIntegerField(default=0, db_default=0)
+    error_message = models.TextField(null=True, blank=True)  # noqa: DJ001  NULL: no error
     # {provider: OutcomeRecord}: each provider's latest SourceOutcome, with its detail and time.
-    source_outcomes = models.JSONField(default=dict, blank=True)
+    source_outcomes = models.JSONField(default=dict, db_default={}, blank=True)
     claimed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a worker took the track (in_progress since)."
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     objects = EnrichmentStatusQuerySet.as_manager()
 

@@ -295,7 +295,8 @@ def _write_status(
         status.retry_count = 0
     elif result.status == Status.FAILED:
         status.retry_count += 1
-    status.error_message = "; ".join(f"{p}: {e}" for p, e in sorted(result.errors.items()))
+    # NULL when nothing went wrong (the original's upsert writes NULL too).
+    status.error_message = "; ".join(f"{p}: {e}" for p, e in sorted(result.errors.items())) or None
     if result.status == Status.FAILED and not result.errors:
         status.error_message = "not found in any source"
     status.save()

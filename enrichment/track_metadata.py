@@ -72,6 +72,9 @@ class TrackMetadata(TypedDict, total=False):
     lastfm_tags: list[str]
     duplicate_of: DuplicateOf
     enriched_at: str  # ISO 8601, the latest attempt that merged
+    # A copy of the musicbrainz_id column as of the latest attempt: the original service's SQL
+    # reads metadata->>'musicbrainz_id' (its /stats and due selection).
+    musicbrainz_id: str
 
 
 def document(track: Track) -> TrackMetadata:
@@ -235,8 +238,13 @@ def mark_duplicate(
 
 
 def mark_enriched(track: Track, at: datetime) -> None:
-    """Note when an attempt last merged into the track."""
-    _writable(track)["enriched_at"] = at.isoformat()
+    """Note when an attempt last merged into the track (and the MusicBrainz id it holds then)."""
+    metadata = _writable(track)
+    metadata["enriched_at"] = at.isoformat()
+    if track.musicbrainz_id is not None:
+        metadata["musicbrainz_id"] = str(track.musicbrainz_id)
+    else:
+        metadata.pop("musicbrainz_id", None)
 
 
 # --- queries over the document ------------------------------------------------------------

@@ -16,14 +16,27 @@ logger = logging.getLogger(__name__)
 EMBEDDED_ENGINE = "songnodes.embedded_postgres"
 
 
+# SQLAlchemy names the driver after a "+" (the original service's compose gave
+# postgresql+asyncpg://): any of these reaches the same Postgres through psycopg here.
+DRIVERS = ("asyncpg", "psycopg", "psycopg2", "psycopg2cffi", "pg8000")
+SCHEMES = frozenset(
+    {"postgres", "postgresql", *(f"{base}+{driver}" for base in ("postgres", "postgresql")
+                                 for driver in DRIVERS)}
+)  # fmt: skip
+
+
 def parse_database_url(url: str) -> dict[str, Any]:
-    """Turn a postgres:// URL into a Django DATABASES entry."""
+    """Turn a postgres:// URL (or a SQLAlchemy-style postgresql+driver:// one) into a Django
+    DATABASES entry."""
     parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql"}:
+    if parts.scheme not in SCHEMES:
         raise ValueError(
-            f"DATABASE_URL must be a postgres:// or postgresql:// URL, got scheme {parts.scheme!r}"
+            "DATABASE_URL must be a postgres:// or postgresql:// URL (a SQLAlchemy driver "
+            f"suffix such as postgresql+asyncpg:// is accepted), got scheme {parts.scheme!r}"
         )
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if "ssl" in query:  # asyncpg's spelling of libpq's sslmode (require, disable, ...)
+        query.setdefault("sslmode", query.pop("ssl"))
     # A socket directory may be given as ?host=/path (libpq style) instead of a netloc host.
     host = query.pop("host", None) or unquote(parts.hostname or "")
     return {

@@ -199,6 +199,10 @@ class Environment:
             self.invalid[name] = text
             return default
 
+    def given(self, name: str) -> bool:
+        """Whether the variable is set to something (an empty one means its default)."""
+        return bool(self._values.get(name, "").strip())
+
     def string(self, name: str, default: str = "") -> str:
         """The trimmed text of a variable."""
         return self._read(name, "string", str, default)

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from enrichment.sources.registry import APIS, all_credentials, default_sources
 from songnodes.bootstrap import data_dir, metrics_dirs, read_secret_key, static_root
+from songnodes.caches import response_cache
 from songnodes.database import database_settings
 from songnodes.env import Environment, process_environment
 
@@ -199,7 +200,14 @@ for _api in APIS:
         globals()[_variable] = _env.url(_variable, _default)
 for _credential in all_credentials():
     globals()[_credential.variable] = _env.string(_credential.variable)
-HTTP_CACHE = _env.string("HTTP_CACHE", "db")
+# The response cache: HTTP_CACHE when set; else Redis at REDIS_HOST:REDIS_PORT (the original
+# service's variables) when REDIS_HOST is set; else the api_cache table. Its origin is logged.
+REDIS_HOST = _env.string("REDIS_HOST")
+REDIS_PORT = _env.integer("REDIS_PORT", 6379, minimum=1, maximum=65535)
+_http_cache = _env.string("HTTP_CACHE", "db")
+HTTP_CACHE, HTTP_CACHE_ORIGIN = response_cache(
+    _http_cache if _env.given("HTTP_CACHE") else "", REDIS_HOST, REDIS_PORT
+)
 # Longest a caller waits for a rate-limit token before the call counts as a transient error.
 RATE_LIMIT_MAX_WAIT = _env.number("RATE_LIMIT_MAX_WAIT", 30.0, minimum=0, maximum=3600)
 # A request woken later than this fraction of its API's interval after its slot gives the slot

@@ -76,7 +76,7 @@ def test_without_database_url_manage_py_starts_an_embedded_postgres_in_the_data_
     url = embedded_database_url(data_dir)
     with psycopg.connect(url) as conn:
         tables = {row[0] for row in conn.execute("select tablename from pg_tables")}
-    assert {"enrichment_track", "enrichment_status", "api_cache", "procrastinate_jobs"} <= tables
+    assert {"tracks", "enrichment_status", "api_cache", "procrastinate_jobs"} <= tables
 
 
 @pytest.mark.slow

@@ -142,3 +142,12 @@ def test_an_outcome_record_keeps_its_detail_short() -> None:
     at = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.UTC)
     record = outcome_record(SourceOutcome.NOT_FOUND, "x" * 600, at)
     assert record == {"outcome": "not_found", "detail": "x" * 500, "at": at.isoformat()}
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["key", "camelot_key", "open_key", "label", "catalog_number", "release_country", "genre"],
+)
+def test_an_unknown_text_value_is_null_never_blank(field: str) -> None:
+    assert rejects(**{field: ""})
+    assert getattr(make_track(), field) is None

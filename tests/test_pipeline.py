@@ -109,7 +109,7 @@ def test_deezer_bpm_is_the_last_fallback(upstream: f.Fakes) -> None:
     track.refresh_from_db()
     assert track.bpm == 128.0
     assert track.metadata["provenance"]["bpm"]["source"] == "deezer"
-    assert track.camelot_key == ""  # no key from Deezer: nothing invented
+    assert track.camelot_key is None  # no key from Deezer: nothing invented
 
 
 def test_the_original_is_chosen_over_its_remix(upstream: f.Fakes) -> None:
@@ -134,7 +134,7 @@ def test_a_remix_asked_for_but_only_the_original_found_goes_to_review(upstream: 
     review = track.metadata["review"]["spotify"]
     assert review["accepted"] is None
     assert review["ranked"][0]["components"]["version"] < 0.5
-    assert "review" in status_of(track).error_message
+    assert "review" in (status_of(track).error_message or "")
 
 
 def test_same_title_by_another_artist_is_never_written(upstream: f.Fakes) -> None:
@@ -188,7 +188,7 @@ def test_a_transient_failure_makes_the_track_partial_and_the_rerun_asks_only_tha
     assert first.retry_after == 30
     status = status_of(track)
     assert status.source_outcomes["discogs"]["outcome"] == "rate_limited"
-    assert "discogs" in status.error_message
+    assert "discogs" in (status.error_message or "")
     upstream.on("discogs", "search", [f.discogs_release()])
     upstream.calls.clear()
     second = pipeline.enrich(track.pk)
@@ -245,7 +245,7 @@ def test_an_unconfigured_source_makes_the_track_partial(upstream: f.Fakes) -> No
     track = strobe()
     result = pipeline.enrich(track.pk)
     assert result.status == "partial"
-    assert "LASTFM_API_KEY" in status_of(track).error_message
+    assert "LASTFM_API_KEY" in (status_of(track).error_message or "")
 
 
 def test_a_source_left_out_of_enrichment_sources_is_not_asked_and_not_missed(
@@ -286,7 +286,7 @@ def test_a_crash_while_persisting_is_recorded_as_failed_not_left_in_progress(
         pipeline.enrich(track.pk)
     status = status_of(track)
     assert status.status == "failed"
-    assert "disk full" in status.error_message
+    assert "disk full" in (status.error_message or "")
     assert status.retry_count == 1
 
 
@@ -302,7 +302,7 @@ def test_a_crash_is_recorded_without_the_credentials_its_text_carries(
     track = strobe()
     with pytest.raises(RuntimeError):
         pipeline.enrich(track.pk)
-    message = status_of(track).error_message
+    message = status_of(track).error_message or ""
     assert "failed" in message and "configured-key" not in message
 
 

@@ -27,12 +27,11 @@ PRESENCE_FIELDS: dict[str, str] = {
     "label": "label",
     "release_date": "release date",
 }
-TEXT_FIELDS = {"camelot_key", "label"}  # "" means unknown; the others are NULL
 
 
 def absent(field: str) -> Q:
-    """Rows where the field is unknown."""
-    return Q(**{field: ""}) if field in TEXT_FIELDS else Q(**{f"{field}__isnull": True})
+    """Rows where the field is unknown (NULL: no enriched column stores "")."""
+    return Q(**{f"{field}__isnull": True})
 
 
 class ChoiceFilter(admin.SimpleListFilter):

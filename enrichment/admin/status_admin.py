@@ -104,7 +104,7 @@ class EnrichmentStatusAdmin(ReadOnlyAdmin):
 
     @admin.display(description="error")
     def short_error(self, status: EnrichmentStatus) -> str:
-        error = status.error_message
+        error = status.error_message or ""
         return error if len(error) <= 120 else error[:119] + "…"
 
 

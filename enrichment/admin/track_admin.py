@@ -55,7 +55,7 @@ class TrackAdmin(admin.ModelAdmin):
     empty_value_display = "—"
     paginator = EstimatedCountPaginator
     actions = track_actions.TRACK_ACTIONS
-    readonly_fields = ("id", "created_at", "updated_at", "metadata_json")
+    readonly_fields = ("id", "external_id", "created_at", "updated_at", "metadata_json")
     fieldsets = (
         (None, {"fields": ("artist_name", "title", "locked_fields")}),
         (
@@ -105,7 +105,7 @@ class TrackAdmin(admin.ModelAdmin):
             "Record",
             {
                 "classes": ("collapse",),
-                "fields": ("id", "created_at", "updated_at", "metadata_json"),
+                "fields": ("id", "external_id", "created_at", "updated_at", "metadata_json"),
             },
         ),
     )
@@ -148,7 +148,7 @@ class TrackAdmin(admin.ModelAdmin):
         return format_html(
             '<span class="sn-badge sn-{}" title="{}">{}{}</span>',
             status.status,
-            status.error_message[:300],
+            (status.error_message or "")[:300],
             status.get_status_display(),
             retries,
         )
@@ -259,9 +259,9 @@ def _derive_key(track: Track, edited: list[str]) -> None:
     """Recompute key name, Camelot and Open Key from an edited pitch class / mode."""
     harmonic = harmonic_key(track.key_pitch_class, track.key_mode)
     derived = {
-        "key": harmonic.name if harmonic else "",
-        "camelot_key": harmonic.camelot if harmonic else "",
-        "open_key": harmonic.open_key if harmonic else "",
+        "key": harmonic.name if harmonic else None,
+        "camelot_key": harmonic.camelot if harmonic else None,
+        "open_key": harmonic.open_key if harmonic else None,
     }
     for name, value in derived.items():
         if name not in edited and getattr(track, name) != value:

@@ -36,7 +36,7 @@ NEEDS_AUTH = OpenApiResponse(description="Authentication required.")
 class QueuedOutput(serializers.Serializer[Any]):
     """A queued request: the track, its job, or that a job was already waiting or running."""
 
-    track_id = serializers.UUIDField()
+    track_id = serializers.CharField(help_text="The caller's track_id, else ours.")
     job_id = serializers.IntegerField(
         allow_null=True, help_text="The job to follow (null: one was already queued)."
     )
@@ -89,7 +89,7 @@ def result_body(
 def queued_body(queued: services.Queued, **extra: Any) -> dict[str, Any]:
     """One queued track as the API reports it."""
     body = {
-        "track_id": queued.track_id,
+        "track_id": queued.caller_track_id or str(queued.track_id),
         "job_id": queued.job_id,
         "already_queued": queued.already_queued,
         "status": "queued",
@@ -166,7 +166,7 @@ class EnrichView(APIView):
             body = queued_body(queued, correlation_id=correlation, message=message)
             body["job_id"] = job_id
             return Response(body, status.HTTP_202_ACCEPTED)
-        track_id = str(data.get("track_id") or queued.track_id)
+        track_id = services.echoed_track_id(enrich, queued.track_id)
         acquired = services.known_values(queued.track_id)
         code = status.HTTP_200_OK if report["claimed"] else status.HTTP_409_CONFLICT
         return Response(result_body(track_id, job_id, report, acquired), code)

@@ -16,7 +16,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from enrichment.importing import MAX_TEXT, RowError, TrackRow, validate_row
-from enrichment.models import SPOTIFY_ID_REGEX
+from enrichment.models import SPOTIFY_ID_REGEX, TRACK_ID_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
 
@@ -148,9 +148,11 @@ _OUR_NAMES = {theirs: ours for ours, theirs in _IMPORTER_NAMES.items()}
 class TrackBodyInput(IgnoringSerializer):
     """The original service's enrichment body (one item of a batch)."""
 
-    track_id = StrictUUIDField(
-        required=False, allow_null=True, help_text="Our id for the track (created if new)."
-    )
+    track_id = StrictCharField(
+        required=False, allow_null=True, max_length=TRACK_ID_MAX_LENGTH, trim_whitespace=False,
+        help_text="The caller's id for the track: our UUID, or any string of theirs (kept as "
+        "the track's external id, echoed in responses; the track is created if new).",
+    )  # fmt: skip
     artist_name = StrictCharField(max_length=MAX_TEXT)
     track_title = StrictCharField(max_length=MAX_TEXT)
     existing_spotify_id = StrictCharField(
@@ -179,7 +181,6 @@ class TrackBodyInput(IgnoringSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Apply the importer's rules (ISRC and Spotify id formats, lengths, trimming)."""
         raw = {theirs: attrs.get(ours) for ours, theirs in _IMPORTER_NAMES.items()}
-        raw["track_id"] = str(raw["track_id"]) if raw["track_id"] else None
         try:
             attrs["row"] = validate_row(1, raw)
         except RowError as error:

@@ -50,6 +50,7 @@ class Queued:
     job_id: int | None
     # The job already there for the track (reported to a caller who waits for it).
     existing_job_id: int | None = None
+    caller_track_id: str | None = None  # the track_id the request sent, echoed back
 
     @property
     def already_queued(self) -> bool:
@@ -89,6 +90,11 @@ def _fill_musicbrainz_id(track: Track, musicbrainz_id: uuid.UUID | None) -> None
     )
 
 
+def echoed_track_id(request: EnrichRequest, track_id: uuid.UUID | str) -> str:
+    """The track_id a response gives back: the caller's own string as sent, else our pk."""
+    return request.row.track_id or str(track_id)
+
+
 def enqueue(request: EnrichRequest, *, waiting: bool = False) -> Queued:
     """Save the track and queue a job for it (unless one is already waiting or running).
 
@@ -102,9 +108,8 @@ def enqueue(request: EnrichRequest, *, waiting: bool = False) -> Queued:
             [track_id], priority=priority, force_refresh=request.force_refresh
         )
     job_id = jobs_by_track[str(track_id)]
-    if job_id is None and waiting:
-        return Queued(track_id, None, _active_job(track_id, priority))
-    return Queued(track_id, job_id)
+    existing = _active_job(track_id, priority) if job_id is None and waiting else None
+    return Queued(track_id, job_id, existing, request.row.track_id)
 
 
 def _active_job(track_id: uuid.UUID, priority: int) -> int | None:
@@ -147,7 +152,10 @@ def _submit_batch_once(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch
     with transaction.atomic():
         track_ids = _save_all(requests)
         jobs = _defer_grouped(requests, track_ids)
-        queued = [Queued(track_id, jobs[str(track_id)]) for track_id in track_ids]
+        queued = [
+            Queued(track_id, jobs[str(track_id)], request.row.track_id)
+            for request, track_id in zip(requests, track_ids, strict=True)
+        ]
         batch = batches.create(track_ids, [job for job in jobs.values() if job is not None])
     return batch, queued
 

@@ -30,8 +30,7 @@ def present(name: str) -> Q:
     """The condition "this track has a value for `name`" (a column or a metadata key)."""
     if name in METADATA_KEYS:
         return track_metadata.has_key(name)
-    field = Track._meta.get_field(name)
-    return Q(**{f"{name}__isnull": False}) if field.null else ~Q(**{name: ""})
+    return Q(**{f"{name}__isnull": False})  # every enriched column: NULL when unknown
 
 
 class TrackPagination(PageNumberPagination):
@@ -74,7 +73,7 @@ def filter_data(query: QueryDict) -> dict[str, Any]:
 
 def search_condition(text: str) -> Q:
     """Artist or title containing the text, or an exact identifier match."""
-    condition = Q(artist_name__icontains=text) | Q(title__icontains=text)
+    condition = Q(artist_name__icontains=text) | Q(title__icontains=text) | Q(external_id=text)
     isrc = text.replace("-", "").upper()
     if re.fullmatch(ISRC_REGEX, isrc):
         condition |= Q(isrc=isrc)
@@ -103,6 +102,9 @@ def filtered_tracks(filters: dict[str, Any]) -> QuerySet[Track]:
     return tracks.order_by("artist_name", "title", "id")
 
 
+TRACK_ID_HELP = "The caller's id for the track (external_id), else ours (id)."
+
+
 class StatusOutput(serializers.ModelSerializer[EnrichmentStatus]):
     """Where the track stands in enrichment, with each source's last outcome."""
 
@@ -115,11 +117,12 @@ class TrackSummaryOutput(serializers.ModelSerializer[Track]):
     """A track in a list."""
 
     status = serializers.CharField(source="enrichment_status.status", allow_null=True)
+    track_id = serializers.CharField(read_only=True, help_text=TRACK_ID_HELP)
 
     class Meta:
         model = Track
         fields = (
-            "id", "artist_name", "title", "spotify_id", "isrc", "musicbrainz_id", "bpm",
+            "id", "track_id", "artist_name", "title", "spotify_id", "isrc", "musicbrainz_id", "bpm",
             "key", "camelot_key", "label", "release_date", "status", "updated_at",
         )  # fmt: skip
 
@@ -128,6 +131,7 @@ class TrackDetailOutput(serializers.ModelSerializer[Track]):
     """Every typed field, metadata (provenance, review, tags), locks, and the status."""
 
     enrichment_status = StatusOutput(allow_null=True)
+    track_id = serializers.CharField(read_only=True, help_text=TRACK_ID_HELP)
 
     class Meta:
         model = Track
@@ -180,16 +184,15 @@ class TrackDetailView(APIView):
     """One track with everything known about it."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("track_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
-        responses={200: TrackDetailOutput, 400: OpenApiResponse(description="Not a UUID."),
-                   401: NEEDS_AUTH, 404: OpenApiResponse(description="No such track.")},
+        parameters=[OpenApiParameter(
+            "track_id", OpenApiTypes.STR, OpenApiParameter.PATH,
+            description="Our id (a UUID) or the caller's own (the track_id it sent).",
+        )],
+        responses={200: TrackDetailOutput, 401: NEEDS_AUTH,
+                   404: OpenApiResponse(description="No such track.")},
     )  # fmt: skip
     def get(self, request: Request, track_id: str) -> Response:
-        try:
-            pk = uuid.UUID(track_id)
-        except ValueError:
-            return Response({"track_id": ["Must be a valid UUID."]}, status.HTTP_400_BAD_REQUEST)
-        track = Track.objects.select_related("enrichment_status").filter(pk=pk).first()
+        track = Track.objects.select_related("enrichment_status").by_track_id(track_id)
         if track is None:
             return Response({"detail": "No such track."}, status.HTTP_404_NOT_FOUND)
         return Response(TrackDetailOutput(track).data)

@@ -17,7 +17,7 @@ urlpatterns = [
     path("enrich/batch/<str:batch_id>", BatchProgressView.as_view(), name="enrich-batch-progress"),
     path("stats", StatsView.as_view(), name="stats"),
     path("tracks", TrackListView.as_view(), name="track-list"),
-    path("tracks/<str:track_id>", TrackDetailView.as_view(), name="track-detail"),
+    path("tracks/<path:track_id>", TrackDetailView.as_view(), name="track-detail"),
     path("metrics", metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("enrichment", "0008_track_genre"),
+        ("enrichment", "0009_seed_tables"),
     ]
 
     operations = [

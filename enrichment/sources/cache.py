@@ -7,6 +7,7 @@ requests-cache drops the names in `ignored_parameters` from keys and from stored
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,6 +23,9 @@ from requests_cache.policy.settings import DEFAULT_IGNORED_PARAMS, CacheSettings
 from requests_cache.serializers.preconf import make_stage
 
 from enrichment.models import ApiCache
+from songnodes.caches import described
+
+logger = logging.getLogger(__name__)
 
 # JSON-ready dicts with the body decoded, so `api_cache.response_data` is readable JSON.
 _JSON_STAGE = make_stage("cattr.preconf.json", b64=True, decode_content=True)
@@ -113,6 +117,9 @@ def cache_for(api_source: str, *, secret_params: tuple[str, ...] = ()) -> BaseCa
 
 def _make_cache(api_source: str) -> BaseCache:
     backend: str = settings.HTTP_CACHE
+    if not _caches:  # the first cache of this process says which one the settings chose
+        origin = getattr(settings, "HTTP_CACHE_ORIGIN", "HTTP_CACHE")
+        logger.info(described(backend, origin))
     if backend.startswith(("redis://", "rediss://", "unix://")):
         from redis import Redis
 

@@ -149,10 +149,10 @@ def test_a_track_without_a_status_row_shows_null(client_with_token: APIClient) -
     assert client_with_token.get("/tracks").json()["results"][0]["status"] is None
 
 
-def test_detail_of_an_unknown_id_is_404_and_of_a_malformed_id_400(
+def test_detail_of_an_unknown_id_is_404_whether_a_uuid_or_any_other_string(
     client_with_token: APIClient,
 ) -> None:
     assert client_with_token.get(f"/tracks/{uuid.uuid4()}").status_code == 404
     response = client_with_token.get("/tracks/not-a-uuid")
-    assert response.status_code == 400
-    assert response.json() == {"track_id": ["Must be a valid UUID."]}
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such track."}

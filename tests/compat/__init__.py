@@ -1,1 +1,1 @@
-"""The original service's callers, replayed: its README's examples and its request bodies."""
+"""The original service's callers, replayed unchanged: its README's requests, request bodies and SQL."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -11,11 +12,13 @@ from typing import Any
 import pytest
 import responses
 from django.utils import timezone
+from requests_cache.backends.redis import RedisCache
 
 from enrichment import metrics
 from enrichment.models import ApiCache, RateLimitState
 from enrichment.sources import cache
 from enrichment.sources.errors import TransientSourceError
+from songnodes.caches import response_cache
 from tests.sources.seam import BASE, EchoSource
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +160,24 @@ def test_an_unknown_http_cache_setting_is_refused(settings: Any) -> None:
     cache.reset_caches()
     with pytest.raises(ValueError, match="HTTP_CACHE"):
         EchoSource()
+
+
+@responses.activate
+def test_redis_host_and_port_keep_responses_in_that_redis(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    if redis_url() is None:
+        pytest.skip("no Redis on 127.0.0.1:6379 (the REDIS_HOST cache option is optional)")
+    settings.HTTP_CACHE, settings.HTTP_CACHE_ORIGIN = response_cache("", "127.0.0.1", 6379)
+    cache.reset_caches()
+    responses.get(f"{BASE}/items/b", json={"id": 2})
+    with caplog.at_level(logging.INFO, logger="enrichment.sources.cache"):
+        source = EchoSource()
+    assert "response cache: Redis at 127.0.0.1:6379 (from REDIS_HOST)" in caplog.messages
+    source.cache.clear()
+    assert source.lookup("b") == {"id": 2}
+    assert EchoSource().lookup("b") == {"id": 2}
+    assert len(responses.calls) == 1
+    assert not ApiCache.objects.exists()
+    assert isinstance(source.cache, RedisCache)
+    source.cache.clear()

@@ -62,14 +62,15 @@ class Command(BaseCommand):
 
     def _targets(self, options: dict[str, Any]) -> list[uuid.UUID]:
         ids: list[uuid.UUID] = []
-        for raw in options["track_ids"]:
-            try:
-                ids.append(uuid.UUID(raw))
-            except ValueError as error:
-                raise CommandError(f"{raw!r} is not a track id (UUID)") from error
-        missing = set(ids) - set(Track.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        missing: list[str] = []
+        for raw in options["track_ids"]:  # our UUID, or the caller's own id (external_id)
+            track = Track.objects.by_track_id(raw)
+            if track is None:
+                missing.append(raw)
+            else:
+                ids.append(track.pk)
         if missing:
-            raise CommandError(f"no such track: {', '.join(sorted(map(str, missing)))}")
+            raise CommandError(f"no such track: {', '.join(sorted(missing))}")
         if options["artist"] or options["title"]:
             ids.append(self._track_from_options(options))
         if options["due"]:
