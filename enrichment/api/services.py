@@ -109,7 +109,7 @@ def enqueue(request: EnrichRequest, *, waiting: bool = False) -> Queued:
         )
     job_id = jobs_by_track[str(track_id)]
     existing = _active_job(track_id, priority) if job_id is None and waiting else None
-    return Queued(track_id, job_id, existing, request.row.track_id)
+    return Queued(track_id, job_id, existing, caller_track_id=request.row.track_id)
 
 
 def _active_job(track_id: uuid.UUID, priority: int) -> int | None:
@@ -153,7 +153,7 @@ def _submit_batch_once(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch
         track_ids = _save_all(requests)
         jobs = _defer_grouped(requests, track_ids)
         queued = [
-            Queued(track_id, jobs[str(track_id)], request.row.track_id)
+            Queued(track_id, jobs[str(track_id)], caller_track_id=request.row.track_id)
             for request, track_id in zip(requests, track_ids, strict=True)
         ]
         batch = batches.create(track_ids, [job for job in jobs.values() if job is not None])

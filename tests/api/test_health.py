@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from enrichment.models import CircuitBreakerState
+from enrichment.sources import registry
 from tests.api.conftest import seed_body
 from tests.subprocesses import run_snippet
 
@@ -45,6 +46,7 @@ def get_health(client: APIClient) -> tuple[int, dict[str, Any]]:
 def test_all_sources_configured_and_closed_is_healthy(
     anonymous: APIClient, configured: Any
 ) -> None:
+    configured.ENRICHMENT_SOURCES = list(registry.PROVIDERS_BY_NAME)  # opt-in sources too
     code, body = get_health(anonymous)
     assert (code, body["status"]) == (200, "healthy")
     assert body["service"] == "metadata-enrichment"

@@ -25,9 +25,6 @@ RESULT_FIELDS = {
     "track_id", "status", "sources_used", "metadata_acquired", "errors",
     "duration_seconds", "cached", "timestamp",
 }  # fmt: skip
-CALLER_TRACK_IDS = pytest.mark.xfail(
-    strict=True, reason="caller track_id strings are the data side of issue 13 (i13-db)"
-)
 
 
 def assert_original_result(body: dict[str, Any]) -> None:
@@ -54,9 +51,9 @@ class TestEnrich:
     @pytest.mark.parametrize(
         "track_id",
         [
-            pytest.param("test-uuid", marks=CALLER_TRACK_IDS),
-            pytest.param("test-track-123", marks=CALLER_TRACK_IDS),
-            pytest.param("3f2a9c1e8b7d6a50", marks=CALLER_TRACK_IDS),  # the scrapers' 16 hex
+            "test-uuid",
+            "test-track-123",
+            "3f2a9c1e8b7d6a50",  # the scrapers' 16 hex
             "0b0f1c3e-57a4-4c52-9a0e-2d3c4b5a6f70",
         ],
     )
@@ -109,7 +106,6 @@ class TestOtherEndpoints:
         assert body["correlation_id"] and body["message"]
         assert caller.get(f"/enrich/batch/{body['batch_id']}").status_code == 200
 
-    @CALLER_TRACK_IDS
     def test_the_readme_batch_with_its_track_ids(self, caller: APIClient) -> None:
         items = [
             {"track_id": "uuid-1", "artist_name": "Artist 1", "track_title": "Track 1"},
