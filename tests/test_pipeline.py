@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from enrichment import pipeline
+from enrichment import pipeline, track_metadata
 from enrichment.models import EnrichmentStatus, Track
 from enrichment.sources.errors import (
     BreakerOpen,
@@ -316,13 +316,32 @@ def test_force_refresh_asks_every_source_again(upstream: f.Fakes) -> None:
     assert len(upstream.calls) == 6
 
 
-def test_an_isrc_held_by_another_track_is_not_written_twice(upstream: f.Fakes) -> None:
-    holder = make_track(artist_name="deadmau5", title="Strobe (dupe)", isrc="USUS11000356")
+def test_an_isrc_held_by_the_same_recording_marks_this_track_its_duplicate(
+    upstream: f.Fakes,
+) -> None:
+    holder = make_track(artist_name="deadmau5.", title="Strobe", isrc="USUS11000356")
     track = strobe()
     pipeline.enrich(track.pk)
     track.refresh_from_db()
     assert track.isrc is None
     assert track.metadata["duplicate_of"]["track_id"] == str(holder.pk)
+    assert "notes" not in track.metadata
+
+
+def test_an_isrc_held_by_another_title_or_version_is_a_conflict_note_not_a_duplicate(
+    upstream: f.Fakes,
+) -> None:
+    holder = make_track(artist_name="deadmau5", title="Strobe (Club Edit)", isrc="USUS11000356")
+    track = strobe()
+    pipeline.enrich(track.pk)
+    track.refresh_from_db()
+    holder.refresh_from_db()
+    assert track.isrc is None and holder.isrc == "USUS11000356"  # not spread
+    assert "duplicate_of" not in track.metadata
+    note = track.metadata["notes"]["isrc_conflict"]["catalogue"]
+    assert (note["identifier"], note["holder"]) == ("USUS11000356", str(holder.pk))
+    assert "Strobe (Club Edit)" in note["details"][0]
+    assert Track.objects.filter(track_metadata.has_note("isrc_conflict")).get() == track
 
 
 def test_a_spotify_id_held_by_another_track_is_not_written_twice(upstream: f.Fakes) -> None:
