@@ -390,3 +390,27 @@ def test_a_known_deezer_id_is_looked_up_directly(upstream: f.Fakes) -> None:
     pipeline.enrich(track.pk)
     assert "deezer.track" in upstream.called()
     assert "deezer.track_by_isrc" not in upstream.called()
+
+
+def test_text_that_disagrees_with_the_identifier_is_a_filterable_note_on_the_track(
+    upstream: f.Fakes,
+) -> None:
+    upstream.on("deezer", "track_by_isrc", f.deezer_track(artist="デッドマウス"))
+    track = strobe(isrc="USUS11000356")
+    pipeline.enrich(track.pk)
+    track.refresh_from_db()
+    assert track.deezer_id == 3135556  # taken: the ISRC found it
+    note = track.metadata["notes"]["text_disagrees"]["deezer"]
+    assert (note["identifier"], note["found_by"]) == ("USUS11000356", "isrc")
+    assert note["details"] == ["artist 'deadmau5' vs 'デッドマウス'"]
+    assert list(Track.objects.filter(track_metadata.has_note("text_disagrees"))) == [track]
+
+
+def test_a_provider_asked_again_replaces_its_notes(upstream: f.Fakes) -> None:
+    upstream.on("deezer", "track_by_isrc", f.deezer_track(artist="デッドマウス"))
+    track = strobe(isrc="USUS11000356")
+    pipeline.enrich(track.pk)
+    upstream.on("deezer", "track_by_isrc", f.deezer_track())
+    pipeline.enrich(track.pk, force_refresh=True)
+    track.refresh_from_db()
+    assert "notes" not in track.metadata

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enrichment', '0007_hashed_api_tokens'),
+        ("enrichment", "0007_hashed_api_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='track',
-            name='genre',
+            model_name="track",
+            name="genre",
             field=models.CharField(blank=True, max_length=100, null=True),
         ),
     ]
