@@ -209,3 +209,30 @@ def test_a_recording_found_by_identifier_that_agrees_with_the_text_leaves_no_not
     working = attempt(isrc=ISRC)
     run_all(working)
     assert working.notes == []
+
+
+def test_reccobeats_features_of_a_row_with_another_isrc_are_not_taken_and_noted(
+    upstream: f.Fakes,
+) -> None:
+    other = f.features(tempo=174.0, isrc="GBAAA9900303")
+    upstream.on("reccobeats", "audio_features", {"0gxyHStUsqpMadRV0Di1Qt": other})
+    working = attempt(["reccobeats"], spotify_id="0gxyHStUsqpMadRV0Di1Qt", isrc=ISRC)
+    run_all(working)
+    outcome = working.outcomes["reccobeats"]
+    assert outcome.outcome == "not_found" and "features not taken" in outcome.detail
+    assert "reccobeats" not in working.found
+    (note,) = working.notes
+    assert (note.kind, note.provider, note.identifier) == (
+        "isrc_mismatch",
+        "reccobeats",
+        "GBAAA9900303",
+    )
+
+
+def test_reccobeats_features_of_a_row_with_the_tracks_isrc_are_taken(upstream: f.Fakes) -> None:
+    same = f.features(tempo=127.9, isrc=ISRC)
+    upstream.on("reccobeats", "audio_features", {"0gxyHStUsqpMadRV0Di1Qt": same})
+    working = attempt(["reccobeats"], spotify_id="0gxyHStUsqpMadRV0Di1Qt", isrc=ISRC)
+    run_all(working)
+    assert working.found["reccobeats"].values["bpm"] == 127.9
+    assert working.notes == []

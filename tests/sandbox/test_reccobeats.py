@@ -8,7 +8,7 @@ from sandbox.catalogue import Catalogue
 from sandbox.server import SandboxServer
 
 FEATURE_KEYS = {
-    "id", "href", "acousticness", "danceability", "energy", "instrumentalness", "key",
+    "id", "href", "isrc", "acousticness", "danceability", "energy", "instrumentalness", "key",
     "liveness", "loudness", "mode", "speechiness", "tempo", "valence",
 }  # fmt: skip
 
@@ -25,7 +25,23 @@ def test_features_by_spotify_ids_skip_unknown_ones(
     assert set(item) == FEATURE_KEYS
     assert item["href"] == f"https://open.spotify.com/track/{known.spotify_id}"
     assert item["id"] == known.reccobeats_id and item["tempo"] == known.features.tempo  # type: ignore[union-attr]
+    assert item["isrc"] == known.isrc
 
 
-def test_ids_are_required(http: requests.Session, server: SandboxServer) -> None:
-    assert http.get(f"{server.url}/reccobeats/v1/audio-features").status_code == 400
+def test_ids_are_required_and_refused_with_the_real_validation_body(
+    http: requests.Session, server: SandboxServer
+) -> None:
+    answer = http.get(f"{server.url}/reccobeats/v1/audio-features")
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "status": 4004,
+        "errors": [{"path": "getAudioFeatures.ids", "message": "size must be between 1 and 40"}],
+    }
+
+
+def test_more_than_40_ids_are_refused_like_the_real_api(
+    http: requests.Session, server: SandboxServer
+) -> None:
+    ids = ",".join(f"{n:022d}" for n in range(41))
+    answer = http.get(f"{server.url}/reccobeats/v1/audio-features", params={"ids": ids})
+    assert answer.status_code == 400 and answer.json()["status"] == 4004
