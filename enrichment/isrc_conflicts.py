@@ -42,6 +42,8 @@ def without_held_identifiers(
         holders = Track.objects.filter(**{name: value}).exclude(pk=track.pk)
         holder = holders.values_list("pk", "artist_name", "title").first()
         if holder is None:
+            if name == "isrc":  # written now: an earlier conflict over it is over
+                _clear_settled_conflict(track, value)
             continue
         changes = {key: found for key, found in changes.items() if key != name}
         pk, artist, title = holder
@@ -54,3 +56,10 @@ def without_held_identifiers(
             note = track_metadata.note_entry(value, "isrc", details, now, holder=pk)
             track_metadata.add_note(track, ISRC_CONFLICT, track_metadata.CATALOGUE, note)
     return changes
+
+
+def _clear_settled_conflict(track: Track, isrc: str) -> None:
+    """Drop the catalogue's conflict note about this ISRC (no other track holds it now)."""
+    note = track_metadata.notes(track).get(ISRC_CONFLICT, {}).get(track_metadata.CATALOGUE)
+    if note is not None and note["identifier"] == isrc:
+        track_metadata.clear_notes(track, track_metadata.CATALOGUE, [ISRC_CONFLICT])

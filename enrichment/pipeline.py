@@ -46,6 +46,7 @@ Status = EnrichmentStatus.Status
 # How soon an attempt that got an unreadable answer asks for a retry (the queue's backoff
 # may make it later).
 MALFORMED_RETRY_SECONDS = 60.0
+SETTLED_OR_REVIEW = SourceOutcome.settled() | {SourceOutcome.REVIEW}
 
 
 @dataclass
@@ -188,9 +189,13 @@ def _note_attempt(track: Track, attempt: Attempt, merged: MergeResult, now: date
 
 
 def _note_identifiers(track: Track, attempt: Attempt, now: datetime) -> None:
-    """Replace the notes of every provider asked with what it said this time."""
-    for provider in attempt.outcomes:
-        track_metadata.clear_notes(track, provider)
+    """Replace the notes of every provider that answered with what it said this time.
+
+    A provider that failed (transient, error) said nothing new: its earlier notes stay.
+    """
+    for provider, outcome in attempt.outcomes.items():
+        if outcome.outcome in SETTLED_OR_REVIEW:
+            track_metadata.clear_notes(track, provider)
     for note in attempt.notes:
         entry = track_metadata.note_entry(note.identifier, note.found_by, note.details, now)
         track_metadata.add_note(track, note.kind, note.provider, entry)

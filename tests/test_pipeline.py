@@ -414,3 +414,24 @@ def test_a_provider_asked_again_replaces_its_notes(upstream: f.Fakes) -> None:
     pipeline.enrich(track.pk, force_refresh=True)
     track.refresh_from_db()
     assert "notes" not in track.metadata
+
+
+def test_a_catalogue_conflict_ends_when_the_holder_gives_the_isrc_up(upstream: f.Fakes) -> None:
+    holder = make_track(artist_name="deadmau5", title="Strobe (Club Edit)", isrc="USUS11000356")
+    track = strobe()
+    pipeline.enrich(track.pk)
+    Track.objects.filter(pk=holder.pk).update(isrc=None)
+    pipeline.enrich(track.pk, force_refresh=True)
+    track.refresh_from_db()
+    assert track.isrc == "USUS11000356"
+    assert "notes" not in track.metadata
+
+
+def test_a_provider_that_failed_keeps_its_earlier_notes(upstream: f.Fakes) -> None:
+    upstream.on("deezer", "track_by_isrc", f.deezer_track(artist="デッドマウス"))
+    track = strobe(isrc="USUS11000356")
+    pipeline.enrich(track.pk)
+    upstream.on("deezer", "track_by_isrc", TransientSourceError("deezer", "HTTP 502"))
+    pipeline.enrich(track.pk, force_refresh=True)
+    track.refresh_from_db()
+    assert "deezer" in track.metadata["notes"]["text_disagrees"]

@@ -6,6 +6,7 @@ import requests
 
 from sandbox.catalogue import Catalogue
 from sandbox.server import SandboxServer
+from tests.sandbox.conftest import missing_keys, sample
 
 FEATURE_KEYS = {
     "id", "href", "isrc", "acousticness", "danceability", "energy", "instrumentalness", "key",
@@ -44,4 +45,15 @@ def test_more_than_40_ids_are_refused_like_the_real_api(
 ) -> None:
     ids = ",".join(f"{n:022d}" for n in range(41))
     answer = http.get(f"{server.url}/reccobeats/v1/audio-features", params={"ids": ids})
-    assert answer.status_code == 400 and answer.json()["status"] == 4004
+    assert answer.status_code == 400
+    assert answer.json() == sample("reccobeats/error_400_audio_features_more_than_40_ids.json")
+
+
+def test_feature_rows_have_the_real_shape(
+    http: requests.Session, server: SandboxServer, data: Catalogue
+) -> None:
+    known = next(r for r in data.recordings if r.on("reccobeats"))
+    params = {"ids": known.spotify_id}
+    body = http.get(f"{server.url}/reccobeats/v1/audio-features", params=params).json()
+    real = sample("reccobeats/audio_features_blinding_lights_the_weeknd.json")
+    assert missing_keys(real, body) == []
