@@ -138,17 +138,20 @@ class Attempt:
         return Outcome("data")
 
     def exact(
-        self, provider: str, result: SearchResult | None, found_by: str, identifier: str
+        self, provider: str, result: Result | None, found_by: str = "", identifier: str = ""
     ) -> Outcome:
         """Accept the answer of a lookup by identifier outright; none is a definite not-found.
 
         The identifier is authoritative: text that differs (another script, a title without
-        its remixer) becomes a note for a curator, never a reason to drop the recording.
+        its remixer) becomes a note for a curator (when the lookup names its identifier and
+        the answer can be scored), never a reason to drop the recording.
         """
         if not result:
             return Outcome("not_found")
-        scored = score_candidate(self.query, result.to_candidate())
-        self.note_text(provider, scored, found_by, identifier)
+        to_candidate = getattr(result, "to_candidate", None)
+        if found_by and callable(to_candidate):
+            scored = score_candidate(self.query, to_candidate())
+            self.note_text(provider, scored, found_by, identifier)
         return self.accept(provider, result, 1.0)
 
     def note_text(
