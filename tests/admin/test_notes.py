@@ -153,3 +153,8 @@ def test_an_unknown_decision_changes_nothing(
     assert "decision must be one of kept, dismissed" in last_message(response)
     track.refresh_from_db()
     assert "isrc_conflict" in track_metadata.notes(track)
+
+
+def test_the_dashboard_links_to_the_tracks_with_notes(curator_client: Client) -> None:
+    html = curator_client.get(reverse("admin:enrichment_dashboard")).content.decode()
+    assert f'href="{LIST_URL}?notes=yes"' in html
