@@ -79,7 +79,7 @@ class CuratorNote(TypedDict):
 
 
 class Resolution(TypedDict):
-    """A curator's decision on a note (a dismissed note is not raised again)."""
+    """A curator's decision on a note (a settled note is not raised again)."""
 
     kind: str
     source: str
@@ -169,12 +169,11 @@ def resolved_notes(track: Track) -> list[Resolution]:
     return document(track).get("resolved_notes") or []
 
 
-def dismissed(track: Track, kind: str, source: str, identifier: str) -> bool:
-    """Did a curator dismiss this very note (same kind, source and identifier) before?"""
+def resolved_before(track: Track, kind: str, source: str, identifier: str) -> bool:
+    """Did a curator settle this very note (same kind, source and identifier) before?"""
     return any(
         (done["kind"], done["source"], done["identifier"]) == (kind, source, identifier)
         for done in resolved_notes(track)
-        if done.get("decision") == "dismissed"
     )
 
 
@@ -290,10 +289,11 @@ def add_note(
     source: str,
     note: CuratorNote,
 ) -> bool:
-    """Raise a note (replacing the source's earlier one of that kind); False if dismissed."""
+    """Raise a note (replacing the source's earlier one of that kind); False when a curator
+    settled the same note before (kept or dismissed: it is not raised again)."""
     if kind not in NOTE_KINDS:
         raise ValueError(f"note kind {kind!r} is not one of {sorted(NOTE_KINDS)}")
-    if dismissed(track, kind, source, note["identifier"]):
+    if resolved_before(track, kind, source, note["identifier"]):
         return False
     _writable(track).setdefault("notes", {}).setdefault(kind, {})[source] = note
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 import pytest
 
@@ -148,17 +149,20 @@ def test_a_note_of_an_unknown_kind_is_refused_naming_the_kinds() -> None:
         track_metadata.add_note(unsaved(), "typo", "deezer", a_note())
 
 
-def test_a_dismissed_note_is_not_raised_again_but_one_about_another_identifier_is() -> None:
+@pytest.mark.parametrize("decision", ["dismissed", "kept"])
+def test_a_settled_note_is_not_raised_again_but_one_about_another_identifier_is(
+    decision: Literal["kept", "dismissed"],
+) -> None:
     track = unsaved()
     track_metadata.add_note(track, "isrc_conflict", "catalogue", a_note())
     track_metadata.resolve_note(
-        track, "isrc_conflict", "catalogue", decision="dismissed", curator="carla", at=NOW
+        track, "isrc_conflict", "catalogue", decision=decision, curator="carla", at=NOW
     )
     assert not track_metadata.add_note(track, "isrc_conflict", "catalogue", a_note())
     assert track_metadata.add_note(track, "isrc_conflict", "catalogue", a_note("GBAAA9900303"))
     (done,) = track_metadata.resolved_notes(track)
     assert (done["identifier"], done["decision"], done["by"]) == (
         "USUS11000356",
-        "dismissed",
+        decision,
         "carla",
     )

@@ -1,9 +1,9 @@
 """Curator decisions on a track's notes (track_metadata.NOTE_KINDS).
 
-Every note can be dismissed: it goes, and the same note (kind, source, identifier) is not
-raised again. An ISRC conflict can also be resolved by keeping the ISRC on this track: it is
-written here with curator provenance (taken from the track of ours that held it, if any) and
-locked on both tracks, so no later enrichment moves it back.
+Every note can be dismissed. An ISRC conflict can also be resolved by keeping the ISRC on
+this track: it is written here with curator provenance (taken from the track of ours that held
+it, if any) and locked on both tracks, so no later enrichment moves it back. Either way the
+same note (kind, source, identifier) is not raised again.
 """
 
 from __future__ import annotations
