@@ -12,7 +12,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
 
 from enrichment.logging import log_context
-from enrichment.matching import MatchDecision, Query, decide, worth_reviewing
+from enrichment.matching import (
+    MatchDecision,
+    Query,
+    ScoredCandidate,
+    decide,
+    recording_key,
+    score_candidate,
+    text_disagreements,
+    worth_reviewing,
+)
 from enrichment.merge import Found
 from enrichment.models import SourceOutcome
 from enrichment.sources import registry
@@ -48,6 +57,17 @@ class Outcome:
         return self.outcome in SourceOutcome.transient()
 
 
+@dataclass(frozen=True)
+class Note:
+    """Something a curator should see about an identifier (track_metadata.NOTE_KINDS)."""
+
+    kind: str  # text_disagrees | isrc_conflict | isrc_mismatch
+    provider: str
+    identifier: str  # the identifier the note is about (an ISRC, a provider's id)
+    found_by: str  # the track column that identifier belongs in (isrc, spotify_id, ...)
+    details: tuple[str, ...]
+
+
 @dataclass
 class Attempt:
     """Working state of one attempt: identifiers learnt so far, what each provider said."""
@@ -68,6 +88,7 @@ class Attempt:
     reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     sources: dict[str, Adapter] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
 
     def source(self, api: str, adapter: type[A]) -> A:
         """This attempt's adapter for an API (created once, so call counters add up)."""
@@ -116,9 +137,52 @@ class Attempt:
             self.query = replace(self.query, duration_ms=values["duration_ms"])
         return Outcome("data")
 
-    def exact(self, provider: str, result: Result | None) -> Outcome:
-        """Accept the answer of a lookup by identifier outright; none is a definite not-found."""
-        return self.accept(provider, result, 1.0) if result else Outcome("not_found")
+    def exact(
+        self, provider: str, result: Result | None, found_by: str = "", identifier: str = ""
+    ) -> Outcome:
+        """Accept the answer of a lookup by identifier outright; none is a definite not-found.
+
+        The identifier is authoritative: text that differs (another script, a title without
+        its remixer) becomes a note for a curator (when the lookup names its identifier and
+        the answer can be scored), never a reason to drop the recording.
+        """
+        if not result:
+            return Outcome("not_found")
+        to_candidate = getattr(result, "to_candidate", None)
+        if found_by and callable(to_candidate):
+            scored = score_candidate(self.query, to_candidate())
+            self.note_text(provider, scored, found_by, identifier)
+        return self.accept(provider, result, 1.0)
+
+    def note_text(
+        self, provider: str, scored: ScoredCandidate, found_by: str, identifier: str
+    ) -> None:
+        """Note how the typed title or artist differs from a recording found by identifier."""
+        details = text_disagreements(scored)
+        if details:
+            self.notes.append(Note("text_disagrees", provider, identifier, found_by, details))
+
+    def carrying(self, provider: str, isrc: str, results: Sequence[SearchResult]) -> Outcome:
+        """The answer of a search by ISRC: the recording carrying it is this track's.
+
+        One recording (several releases of it count as one) is accepted whatever its text.
+        Different recordings (other titles or versions) carrying one ISRC are a conflict: it
+        is noted, and the text decides between them like any search (or a curator does).
+        """
+        results = [r for r in self.not_rejected(provider, results) if _carries(r, isrc)]
+        if not results:
+            return Outcome("not_found", f"nothing carries ISRC {isrc}")
+        ranked = decide(self.query, [result.to_candidate() for result in results]).ranked
+        recordings = {recording_key(item.candidate): item.candidate for item in ranked}
+        if len(recordings) > 1:
+            shown = tuple(f"{c.artist or '?'} - {c.title}" for c in recordings.values())
+            self.notes.append(Note("isrc_conflict", provider, isrc, "isrc", shown))
+            return self.choose(provider, results)
+        best = ranked[0]
+        by_id = {result.to_candidate().identifier: result for result in results}
+        self.note_text(provider, best, "isrc", isrc)
+        self.accept(provider, by_id[best.candidate.identifier], 1.0)
+        return Outcome("data", f"accepted: the recording carrying ISRC {isrc}")
 
     def undecided(self, provider: str, decision: MatchDecision) -> Outcome:
         """No confident match: keep plausible candidates for a curator, else not found."""
@@ -167,7 +231,7 @@ def identify(adapter: type[Identifies]) -> Step:
             attempt,
             provider,
             source,
-            lambda isrc: attempt.choose(provider.name, source.search_by_isrc(isrc)),
+            lambda isrc: attempt.carrying(provider.name, isrc, source.search_by_isrc(isrc)),
         )
 
     return step
@@ -182,7 +246,7 @@ def identify_by_isrc(adapter: type[IdentifiesByIsrc]) -> Step:
             attempt,
             provider,
             source,
-            lambda isrc: attempt.exact(provider.name, source.lookup_isrc(isrc)),
+            lambda isrc: attempt.exact(provider.name, source.lookup_isrc(isrc), "isrc", isrc),
         )
 
     return step
@@ -196,9 +260,15 @@ def _identified(
 ) -> Outcome:
     """By the provider's own id, else `by_isrc` with the track's ISRC, else by text search."""
     known = attempt.identifier(provider.id_field)
-    if known:
-        return attempt.exact(provider.name, source.lookup(known))
+    if known and provider.id_field:
+        return attempt.exact(provider.name, source.lookup(known), provider.id_field, known)
     if attempt.isrc:
         return by_isrc(attempt.isrc)
     query = attempt.query
     return attempt.choose(provider.name, source.search(query.artist, query.title))
+
+
+def _carries(result: SearchResult, isrc: str) -> bool:
+    """Does the result carry the ISRC (one that names no single ISRC may carry several)?"""
+    carried = result.to_candidate().isrc
+    return carried is None or carried == isrc

@@ -1,9 +1,9 @@
 """Decide which search candidate is the track meant, or keep the choice for curator review.
 
 Scoring follows beets' autotag distance: named components, each 0..1, combined by one weight
-table. A component is left out when there is nothing to compare (unknown duration, no upstream
-score), so missing data neither helps nor hurts, and every stored score can be recomputed from
-its stored components with `combine`.
+table. A component is left out when there is nothing to compare (unknown duration, no artist
+credit on the candidate, no upstream score), so missing data neither helps nor hurts, and every
+stored score can be recomputed from its stored components with `combine`.
 """
 
 from __future__ import annotations
@@ -212,9 +212,10 @@ def score_candidate(query: Query, candidate: Candidate) -> ScoredCandidate:
     candidate_credits = _candidate_credits(candidate, candidate_title)
     components = {
         "title": title_similarity(query_title, candidate_title),
-        "artist": artist_similarity(query_credits, candidate_credits),
         "version": version_similarity(query_title.version, candidate_title.version),
     }
+    if candidate_credits.everyone:  # an answer without any artist credit cannot be compared
+        components["artist"] = artist_similarity(query_credits, candidate_credits)
     if _credit_words(query.artist) == _credit_words(candidate.artist) != []:
         components["artist"] = 1.0  # "Florence + the Machine" against "Florence and the Machine"
     duration = duration_similarity(query.duration_ms, candidate.duration_ms)
@@ -238,7 +239,7 @@ def _notes(
     notes = []
     if components["title"] < 1:
         notes.append(f"title {query_title.base!r} vs {candidate_title.base!r}")
-    if components["artist"] < 1:
+    if components.get("artist", 1) < 1:
         credit = candidate.artist or ", ".join(candidate.artists)
         notes.append(f"artist {query.artist!r} vs {credit!r}")
     if components["version"] < 1:
@@ -293,16 +294,33 @@ def decide(
 # Below these, a candidate is not "maybe ours" but someone else's track: nothing to review.
 PLAUSIBLE_ARTIST = 0.3
 PLAUSIBLE_TITLE = 0.5
+# What a recording found by an identifier is compared on to tell a curator the typed text
+# differs (duration and the upstream score are no text); below this a component disagrees.
+TEXT_COMPONENTS = ("title", "artist", "version")
+DISAGREES_BELOW = 0.9
 
 
 def worth_reviewing(decision: MatchDecision) -> bool:
     """Is any candidate of an unaccepted decision plausibly our track (artist and title
-    both partly agree)? Same title by an unrelated artist is a not-found, not a question."""
+    both partly agree)? Same title by an unrelated artist is a not-found, not a question.
+    A candidate without an artist credit is judged on its title alone."""
     return any(
-        item.components.get("artist", 0.0) >= PLAUSIBLE_ARTIST
+        item.components.get("artist", 1.0) >= PLAUSIBLE_ARTIST
         and item.components.get("title", 0.0) >= PLAUSIBLE_TITLE
         for item in decision.ranked
     )
+
+
+def text_disagreements(scored: ScoredCandidate) -> tuple[str, ...]:
+    """The notes of the text components (title, artist, version) that clearly disagree.
+
+    For a recording found by the track's own identifier: it is accepted all the same, and
+    these lines tell a curator how the typed text differs (another script, a missing remixer).
+    """
+    differing = [
+        name for name in TEXT_COMPONENTS if scored.components.get(name, 1.0) < DISAGREES_BELOW
+    ]
+    return tuple(note for note in scored.notes if note.split(" ", 1)[0] in differing)
 
 
 def _floor(value: float) -> str:

@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from enrichment import metrics, track_metadata
+from enrichment.isrc_conflicts import without_held_identifiers
 from enrichment.logging import log_context
 from enrichment.lookups import Attempt, run_all
 from enrichment.matching import Query
@@ -45,6 +46,7 @@ Status = EnrichmentStatus.Status
 # How soon an attempt that got an unreadable answer asks for a retry (the queue's backoff
 # may make it later).
 MALFORMED_RETRY_SECONDS = 60.0
+SETTLED_OR_REVIEW = SourceOutcome.settled() | {SourceOutcome.REVIEW}
 
 
 @dataclass
@@ -169,7 +171,7 @@ def _apply(track: Track, attempt: Attempt, now: datetime) -> list[str]:
     merged: MergeResult = merge(
         current, track_metadata.provenance(track), set(track.locked_fields), attempt.found, now
     )
-    changes = _without_held_identifiers(track, merged.changes)
+    changes = without_held_identifiers(track, merged.changes, now)
     for name, value in changes.items():
         setattr(track, name, value)
     _note_attempt(track, attempt, merged, now)
@@ -191,25 +193,21 @@ def _note_attempt(track: Track, attempt: Attempt, merged: MergeResult, now: date
         if outcome.outcome != SourceOutcome.REVIEW:
             track_metadata.clear_review(track, provider)  # settled now: nothing left to review
     track_metadata.set_kept(track, merged.kept)
+    _note_identifiers(track, attempt, now)
     track_metadata.mark_enriched(track, now)
 
 
-def _without_held_identifiers(track: Track, changes: dict[str, Any]) -> dict[str, Any]:
-    """Do not write an ISRC or Spotify id another track already holds: note the duplicate."""
-    for name in ("isrc", "spotify_id"):
-        value = changes.get(name)
-        if not value:
-            continue
-        other = Track.objects.filter(**{name: value}).exclude(pk=track.pk)
-        holder = other.values_list("pk", flat=True).first()
-        if holder is None:
-            continue
-        if name == "isrc":
-            track_metadata.mark_duplicate(track, value, holder)
-        else:
-            track_metadata.mark_duplicate(track, None, holder, spotify_id=value)
-        changes = {key: found for key, found in changes.items() if key != name}
-    return changes
+def _note_identifiers(track: Track, attempt: Attempt, now: datetime) -> None:
+    """Replace the notes of every provider that answered with what it said this time.
+
+    A provider that failed (transient, error) said nothing new: its earlier notes stay.
+    """
+    for provider, outcome in attempt.outcomes.items():
+        if outcome.outcome in SETTLED_OR_REVIEW:
+            track_metadata.clear_notes(track, provider)
+    for note in attempt.notes:
+        entry = track_metadata.note_entry(note.identifier, note.found_by, note.details, now)
+        track_metadata.add_note(track, note.kind, note.provider, entry)
 
 
 def _outcomes_json(

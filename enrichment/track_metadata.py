@@ -27,6 +27,14 @@ CURATOR_REVIEW = "curator-review"  # a candidate a curator accepted in review
 REVIEW_KEY = "review"
 TAGS_KEY = "lastfm_tags"
 SOURCES_KEY = "enrichment_sources"
+NOTES_KEY = "notes"
+# What a curator note can say about a track's identifiers (kind -> the admin's label).
+NOTE_KINDS: dict[str, str] = {
+    "text_disagrees": "text disagrees with identifier",
+    "isrc_conflict": "ISRC conflict",
+    "isrc_mismatch": "ISRC mismatch (features refused)",
+}
+CATALOGUE = "catalogue"  # a note's source when another track of ours raised it
 
 
 class Provenance(TypedDict):
@@ -60,6 +68,27 @@ class DuplicateOf(TypedDict):
     artist_title: NotRequired[bool]  # the same normalised artist + title (migration 0006)
 
 
+class CuratorNote(TypedDict):
+    """A disagreement about an identifier that a curator should see (never a dropped match)."""
+
+    identifier: str  # what the note is about: an ISRC or a provider's id
+    found_by: str  # the track column the identifier belongs in (isrc, spotify_id, ...)
+    details: list[str]  # readable lines: how the text differs, the recordings in conflict
+    at: str  # ISO 8601
+    holder: NotRequired[str]  # isrc_conflict in the catalogue: the track holding the ISRC
+
+
+class Resolution(TypedDict):
+    """A curator's decision on a note (a settled note is not raised again)."""
+
+    kind: str
+    source: str
+    identifier: str
+    decision: Literal["kept", "dismissed"]
+    by: str
+    at: str  # ISO 8601
+
+
 class TrackMetadata(TypedDict, total=False):
     """Everything enrichment keeps about a track besides its typed columns."""
 
@@ -75,6 +104,8 @@ class TrackMetadata(TypedDict, total=False):
     # A copy of the musicbrainz_id column as of the latest attempt: the original service's SQL
     # reads metadata->>'musicbrainz_id' (its /stats and due selection).
     musicbrainz_id: str
+    notes: dict[str, dict[str, CuratorNote]]  # kind -> provider (or CATALOGUE) -> note
+    resolved_notes: list[Resolution]  # a curator's decisions on notes, oldest first
 
 
 def document(track: Track) -> TrackMetadata:
@@ -129,6 +160,24 @@ def sources(track: Track) -> list[str]:
 def tags(track: Track) -> list[str]:
     """Last.fm's tags for the track."""
     return document(track).get("lastfm_tags") or []
+
+
+def notes(track: Track) -> dict[str, dict[str, CuratorNote]]:
+    """Kind -> source -> the curator note it raised."""
+    return document(track).get("notes") or {}
+
+
+def resolved_notes(track: Track) -> list[Resolution]:
+    """A curator's decisions on notes, oldest first."""
+    return document(track).get("resolved_notes") or []
+
+
+def resolved_before(track: Track, kind: str, source: str, identifier: str) -> bool:
+    """Did a curator settle this very note (same kind, source and identifier) before?"""
+    return any(
+        (done["kind"], done["source"], done["identifier"]) == (kind, source, identifier)
+        for done in resolved_notes(track)
+    )
 
 
 # --- writers (the only code that changes the document) ------------------------------------
@@ -237,6 +286,77 @@ def mark_duplicate(
     _writable(track)["duplicate_of"] = entry
 
 
+def add_note(
+    track: Track,
+    kind: str,
+    source: str,
+    note: CuratorNote,
+) -> bool:
+    """Raise a note (replacing the source's earlier one of that kind); False when a curator
+    settled the same note before (kept or dismissed: it is not raised again)."""
+    if kind not in NOTE_KINDS:
+        raise ValueError(f"note kind {kind!r} is not one of {sorted(NOTE_KINDS)}")
+    if resolved_before(track, kind, source, note["identifier"]):
+        return False
+    _writable(track).setdefault("notes", {}).setdefault(kind, {})[source] = note
+    return True
+
+
+def note_entry(
+    identifier: str,
+    found_by: str,
+    details: Sequence[str],
+    at: datetime,
+    *,
+    holder: uuid.UUID | str | None = None,
+) -> CuratorNote:
+    """The one shape of a curator note."""
+    entry: CuratorNote = {
+        "identifier": identifier,
+        "found_by": found_by,
+        "details": list(details),
+        "at": at.isoformat(),
+    }
+    if holder is not None:
+        entry["holder"] = str(holder)
+    return entry
+
+
+def clear_notes(track: Track, source: str, kinds: Iterable[str] = NOTE_KINDS) -> None:
+    """Drop the source's notes of these kinds; empty kinds and the empty key go too."""
+    metadata = _writable(track)
+    for kind in kinds:
+        metadata.get("notes", {}).get(kind, {}).pop(source, None)
+        if not metadata.get("notes", {}).get(kind, True):
+            metadata["notes"].pop(kind)
+    if not metadata.get("notes", True):
+        metadata.pop("notes")
+
+
+def resolve_note(
+    track: Track,
+    kind: str,
+    source: str,
+    *,
+    decision: Literal["kept", "dismissed"],
+    curator: str,
+    at: datetime,
+) -> CuratorNote:
+    """Close a note with a curator's decision; KeyError when there is no such note."""
+    note = notes(track)[kind][source]
+    clear_notes(track, source, [kind])
+    resolution: Resolution = {
+        "kind": kind,
+        "source": source,
+        "identifier": note["identifier"],
+        "decision": decision,
+        "by": curator,
+        "at": at.isoformat(),
+    }
+    _writable(track).setdefault("resolved_notes", []).append(resolution)
+    return note
+
+
 def mark_enriched(track: Track, at: datetime) -> None:
     """Note when an attempt last merged into the track (and the MusicBrainz id it holds then)."""
     metadata = _writable(track)
@@ -258,6 +378,13 @@ def awaiting_review(provider: str | None = None) -> Q:
     if provider is None:
         return has_key(REVIEW_KEY)
     return Q(metadata__review__has_key=provider)
+
+
+def has_note(kind: str | None = None) -> Q:
+    """Tracks with a curator note (of that kind, when given)."""
+    if kind is None:
+        return has_key(NOTES_KEY)
+    return Q(metadata__notes__has_key=kind)
 
 
 def with_data_from(provider: str) -> Q:

@@ -17,6 +17,8 @@ from enrichment.matching import (
     decide,
     recording_key,
     score_candidate,
+    text_disagreements,
+    worth_reviewing,
 )
 from enrichment.titles import normalise, parse_title, split_artists
 
@@ -410,3 +412,36 @@ def test_review_decision_survives_a_json_round_trip() -> None:
 )
 def test_normalise_folds_case_accents_punctuation_and_spacing(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+# Components that cannot be compared, and disagreements noted for identifier matches
+
+
+def test_a_candidate_without_any_artist_credit_leaves_the_artist_out_of_the_score() -> None:
+    uncredited = Candidate("musicbrainz", "mbid", artist="", title="Hey Boy Hey Girl")
+    scored = score_candidate(Query("The Chemical Brothers", "Hey Boy Hey Girl"), uncredited)
+    assert "artist" not in scored.components  # unknown, not 0
+    assert scored.score == 1.0
+    assert not any(note.startswith("artist") for note in scored.notes)
+
+
+def test_a_candidate_without_artist_credit_is_still_worth_a_curators_look() -> None:
+    uncredited = Candidate("musicbrainz", "mbid", artist="", title="Hey Boy Hey Girl (Live)")
+    decision = decide(Query("The Chemical Brothers", "Hey Boy Hey Girl"), [uncredited])
+    assert decision.accepted is None  # the live version is another recording
+    assert worth_reviewing(decision)
+
+
+def test_text_disagreements_name_title_artist_and_version_but_not_duration() -> None:
+    hit = candidate("Strobe (Club Edit)", "デッドマウス", duration_ms=400_000)
+    scored = score_candidate(Query("deadmau5", "Strobe", duration_ms=633_000), hit)
+    lines = text_disagreements(scored)
+    assert lines == (
+        "artist 'deadmau5' vs 'デッドマウス'",
+        "version plain vs club edit",
+    )
+
+
+def test_a_small_artist_difference_is_no_disagreement_worth_a_note() -> None:
+    hit = candidate("Get Lucky", "Daft Punk", "Daft Punk", "Pharrell Williams")
+    assert text_disagreements(score_candidate(Query("Daft Punk", "Get Lucky"), hit)) == ()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from enrichment import pipeline
+from enrichment import pipeline, track_metadata
 from enrichment.models import EnrichmentStatus, Track
 from enrichment.sources.errors import (
     BreakerOpen,
@@ -316,13 +316,32 @@ def test_force_refresh_asks_every_source_again(upstream: f.Fakes) -> None:
     assert len(upstream.calls) == 6
 
 
-def test_an_isrc_held_by_another_track_is_not_written_twice(upstream: f.Fakes) -> None:
-    holder = make_track(artist_name="deadmau5", title="Strobe (dupe)", isrc="USUS11000356")
+def test_an_isrc_held_by_the_same_recording_marks_this_track_its_duplicate(
+    upstream: f.Fakes,
+) -> None:
+    holder = make_track(artist_name="deadmau5.", title="Strobe", isrc="USUS11000356")
     track = strobe()
     pipeline.enrich(track.pk)
     track.refresh_from_db()
     assert track.isrc is None
     assert track.metadata["duplicate_of"]["track_id"] == str(holder.pk)
+    assert "notes" not in track.metadata
+
+
+def test_an_isrc_held_by_another_title_or_version_is_a_conflict_note_not_a_duplicate(
+    upstream: f.Fakes,
+) -> None:
+    holder = make_track(artist_name="deadmau5", title="Strobe (Club Edit)", isrc="USUS11000356")
+    track = strobe()
+    pipeline.enrich(track.pk)
+    track.refresh_from_db()
+    holder.refresh_from_db()
+    assert track.isrc is None and holder.isrc == "USUS11000356"  # not spread
+    assert "duplicate_of" not in track.metadata
+    note = track.metadata["notes"]["isrc_conflict"]["catalogue"]
+    assert (note["identifier"], note["holder"]) == ("USUS11000356", str(holder.pk))
+    assert "Strobe (Club Edit)" in note["details"][0]
+    assert Track.objects.filter(track_metadata.has_note("isrc_conflict")).get() == track
 
 
 def test_a_spotify_id_held_by_another_track_is_not_written_twice(upstream: f.Fakes) -> None:
@@ -371,3 +390,48 @@ def test_a_known_deezer_id_is_looked_up_directly(upstream: f.Fakes) -> None:
     pipeline.enrich(track.pk)
     assert "deezer.track" in upstream.called()
     assert "deezer.track_by_isrc" not in upstream.called()
+
+
+def test_text_that_disagrees_with_the_identifier_is_a_filterable_note_on_the_track(
+    upstream: f.Fakes,
+) -> None:
+    upstream.on("deezer", "track_by_isrc", f.deezer_track(artist="デッドマウス"))
+    track = strobe(isrc="USUS11000356")
+    pipeline.enrich(track.pk)
+    track.refresh_from_db()
+    assert track.deezer_id == 3135556  # taken: the ISRC found it
+    note = track.metadata["notes"]["text_disagrees"]["deezer"]
+    assert (note["identifier"], note["found_by"]) == ("USUS11000356", "isrc")
+    assert note["details"] == ["artist 'deadmau5' vs 'デッドマウス'"]
+    assert list(Track.objects.filter(track_metadata.has_note("text_disagrees"))) == [track]
+
+
+def test_a_provider_asked_again_replaces_its_notes(upstream: f.Fakes) -> None:
+    upstream.on("deezer", "track_by_isrc", f.deezer_track(artist="デッドマウス"))
+    track = strobe(isrc="USUS11000356")
+    pipeline.enrich(track.pk)
+    upstream.on("deezer", "track_by_isrc", f.deezer_track())
+    pipeline.enrich(track.pk, force_refresh=True)
+    track.refresh_from_db()
+    assert "notes" not in track.metadata
+
+
+def test_a_catalogue_conflict_ends_when_the_holder_gives_the_isrc_up(upstream: f.Fakes) -> None:
+    holder = make_track(artist_name="deadmau5", title="Strobe (Club Edit)", isrc="USUS11000356")
+    track = strobe()
+    pipeline.enrich(track.pk)
+    Track.objects.filter(pk=holder.pk).update(isrc=None)
+    pipeline.enrich(track.pk, force_refresh=True)
+    track.refresh_from_db()
+    assert track.isrc == "USUS11000356"
+    assert "notes" not in track.metadata
+
+
+def test_a_provider_that_failed_keeps_its_earlier_notes(upstream: f.Fakes) -> None:
+    upstream.on("deezer", "track_by_isrc", f.deezer_track(artist="デッドマウス"))
+    track = strobe(isrc="USUS11000356")
+    pipeline.enrich(track.pk)
+    upstream.on("deezer", "track_by_isrc", TransientSourceError("deezer", "HTTP 502"))
+    pipeline.enrich(track.pk, force_refresh=True)
+    track.refresh_from_db()
+    assert "deezer" in track.metadata["notes"]["text_disagrees"]

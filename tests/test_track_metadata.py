@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 import pytest
 
@@ -124,3 +125,44 @@ def test_queries_find_tracks_awaiting_review_and_by_source_of_data() -> None:
     assert list(Track.objects.filter(track_metadata.with_data_from("deezer"))) == [waiting]
     annotated = Track.objects.annotate(used=track_metadata.sources_used()).get(pk=waiting.pk)
     assert annotated.used == ["deezer"]
+
+
+def a_note(identifier: str = "USUS11000356") -> track_metadata.CuratorNote:
+    return track_metadata.note_entry(identifier, "isrc", ["artist 'a' vs 'b'"], NOW)
+
+
+def test_a_note_is_kept_by_kind_and_source_and_the_last_one_takes_its_key_along() -> None:
+    track = unsaved()
+    assert track_metadata.add_note(track, "text_disagrees", "deezer", a_note())
+    assert track.metadata["notes"]["text_disagrees"]["deezer"] == {
+        "identifier": "USUS11000356",
+        "found_by": "isrc",
+        "details": ["artist 'a' vs 'b'"],
+        "at": NOW.isoformat(),
+    }
+    track_metadata.clear_notes(track, "deezer")
+    assert "notes" not in track.metadata
+
+
+def test_a_note_of_an_unknown_kind_is_refused_naming_the_kinds() -> None:
+    with pytest.raises(ValueError, match=r"'typo'.*isrc_conflict"):
+        track_metadata.add_note(unsaved(), "typo", "deezer", a_note())
+
+
+@pytest.mark.parametrize("decision", ["dismissed", "kept"])
+def test_a_settled_note_is_not_raised_again_but_one_about_another_identifier_is(
+    decision: Literal["kept", "dismissed"],
+) -> None:
+    track = unsaved()
+    track_metadata.add_note(track, "isrc_conflict", "catalogue", a_note())
+    track_metadata.resolve_note(
+        track, "isrc_conflict", "catalogue", decision=decision, curator="carla", at=NOW
+    )
+    assert not track_metadata.add_note(track, "isrc_conflict", "catalogue", a_note())
+    assert track_metadata.add_note(track, "isrc_conflict", "catalogue", a_note("GBAAA9900303"))
+    (done,) = track_metadata.resolved_notes(track)
+    assert (done["identifier"], done["decision"], done["by"]) == (
+        "USUS11000356",
+        decision,
+        "carla",
+    )

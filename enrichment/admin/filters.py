@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from enrichment import track_metadata
 from enrichment.models import MAX_RETRIES, EnrichmentStatus, SourceOutcome
 from enrichment.sources import registry
+from enrichment.track_metadata import NOTE_KINDS
 
 Status = EnrichmentStatus.Status
 # Every provider's name, in waterfall order: the filter options and the dashboard's rows.
@@ -80,6 +81,16 @@ class NeedsReviewFilter(ChoiceFilter):
     }
 
 
+class NotesFilter(ChoiceFilter):
+    title = "identifier notes"
+    parameter_name = "notes"
+    options = {
+        "yes": ("any note", track_metadata.has_note()),
+        **{kind: (label, track_metadata.has_note(kind)) for kind, label in NOTE_KINDS.items()},
+        "no": ("no notes", ~track_metadata.has_note()),
+    }
+
+
 class SourceUsedFilter(ChoiceFilter):
     title = "data from"
     parameter_name = "source"
@@ -117,6 +128,7 @@ class LockedFilter(ChoiceFilter):
 TRACK_FILTERS: list[Any] = [
     StatusFilter,
     NeedsReviewFilter,
+    NotesFilter,
     *(presence_filter(field, label) for field, label in PRESENCE_FIELDS.items()),
     SourceUsedFilter,
     SourceTroubleFilter,

@@ -121,6 +121,7 @@ class TrackAdmin(admin.ModelAdmin):
         return queryset.defer("metadata", "enrichment_status__source_outcomes").annotate(
             sources_used=track_metadata.sources_used(),
             needs_review=ExpressionWrapper(track_metadata.awaiting_review(), BooleanField()),
+            has_notes=ExpressionWrapper(track_metadata.has_note(), BooleanField()),
         )
 
     def get_search_results(
@@ -180,6 +181,8 @@ class TrackAdmin(admin.ModelAdmin):
         flags = []
         if getattr(track, "needs_review", False):
             flags.append(("sn-flag sn-review", "awaiting review", "review"))
+        if getattr(track, "has_notes", False):
+            flags.append(("sn-flag sn-notes", "identifier notes for a curator", "notes"))
         if track.locked_fields:
             locked = ", ".join(track.locked_fields)
             flags.append(
@@ -247,6 +250,11 @@ class TrackAdmin(admin.ModelAdmin):
                 "<path:object_id>/review/<str:provider>/reject/",
                 wrap(track_views.reject_view),
                 name="enrichment_review_reject",
+            ),
+            path(
+                "<path:object_id>/notes/<str:kind>/<str:source>/",
+                wrap(track_views.note_view),
+                name="enrichment_note_resolve",
             ),
         ]
         return extra + super().get_urls()

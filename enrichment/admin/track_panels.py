@@ -12,6 +12,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from enrichment import track_metadata
 from enrichment.admin.links import identifier_links, jobs_url
+from enrichment.admin.notes import note_rows
 from enrichment.admin.review_cards import COMPONENTS, minutes, review_cards
 from enrichment.models import LOCKABLE_FIELDS, EnrichmentStatus, SourceOutcome, Track
 from enrichment.tasks import queueing_lock
@@ -116,4 +117,8 @@ def track_panels(track: Track) -> dict[str, Any]:
             if isinstance(decision, dict)
         },
         "rejected": track_metadata.rejected(track),
+        "note_rows": note_rows(track),
+        "resolved_notes": [
+            {**done, "at": _when(done.get("at"))} for done in track_metadata.resolved_notes(track)
+        ],
     }

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from enrichment.admin.curation import queue_enrichment, reset_retries
+from enrichment.admin.notes import DECISIONS, NoteGone, resolve
 from enrichment.admin.permissions import CHANGE, ENRICH, require
 from enrichment.admin.reviews import ReviewGone, accept_candidate, reject_candidates
 from enrichment.models import Track
@@ -90,6 +91,27 @@ def reject_view(
         messages.success(
             request, outcome.message(f"Rejected the {provider} candidates for {track}")
         )
+    return _back(request, track)
+
+
+@require_POST
+def note_view(
+    request: HttpRequest, object_id: str, kind: str, source: str, *, model_admin: ModelAdmin[Any]
+) -> Any:
+    """Keep the noted ISRC on this track, or dismiss the note (decision=kept|dismissed)."""
+    require(request, ENRICH, CHANGE)
+    track = _track(model_admin, request, object_id)
+    decision = next((d for d in DECISIONS if d == request.POST.get("decision")), None)
+    if decision is None:
+        messages.error(request, f"Nothing changed: decision must be one of {', '.join(DECISIONS)}")
+        return _back(request, track)
+    try:
+        note = resolve(track.pk, kind, source, decision, request.user.get_username())
+    except (NoteGone, ValueError) as error:
+        messages.error(request, f"Nothing changed on {track}: {error}")
+    else:
+        done = "Kept ISRC" if decision == "kept" else "Dismissed the note on"
+        messages.success(request, f"{done} {note['identifier']} on {track}.")
     return _back(request, track)
 
 

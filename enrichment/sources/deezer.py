@@ -73,13 +73,21 @@ class DeezerTrack(Supplies):
             "release_date_precision": "day" if self.release_date else None,
         }
 
+    @property
+    def version_title(self) -> str:
+        """The title with its `title_version` ("(Remastered)"), which `title` usually holds."""
+        version = self.title_version
+        if not version or version.casefold() in self.title.casefold():
+            return self.title
+        return f"{self.title} {version if version.startswith('(') else f'({version})'}"
+
     def to_candidate(self) -> Candidate:
-        """This track as a search candidate for matching."""
+        """This track as a search candidate for matching (the version read from the title)."""
         return Candidate(
             source="deezer",
             identifier=str(self.id),
             artist=self.artist,
-            title=self.title,
+            title=self.version_title,
             artists=self.contributors or (self.artist,),
             duration_ms=self.duration_ms,
             isrc=self.isrc,

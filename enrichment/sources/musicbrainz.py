@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,6 +36,7 @@ from enrichment.sources.types import (
     partial_date,
     strings,
 )
+from enrichment.titles import parse_version
 
 LOOKUP_TTL = timedelta(days=90)
 SEARCH_TTL = timedelta(days=14)
@@ -81,6 +82,18 @@ class Recording(Supplies):
     first_release_date: date | None
     first_release_precision: str | None
     releases: tuple[Release, ...]
+    disambiguation: str | None = None  # "live", "radio edit", "Armand Van Helden remix"
+
+    @property
+    def version_title(self) -> str:
+        """The title with the disambiguation's version words, so matching reads the version.
+
+        A disambiguation that names no version ("stereo", "no disambiguation") stays out.
+        """
+        note = self.disambiguation
+        if not note or not parse_version([note]).kinds:
+            return self.title
+        return f"{self.title} ({note})"
 
     @property
     def artists(self) -> tuple[str, ...]:
@@ -130,7 +143,7 @@ class Recording(Supplies):
             source="musicbrainz",
             identifier=str(self.id),
             artist=self.artist_credit,
-            title=self.title,
+            title=self.version_title,
             artists=self.artists,
             duration_ms=self.length_ms,
             upstream_score=None if self.score is None else self.score / 100,
@@ -154,6 +167,7 @@ def parse_recording(item: Mapping[str, Any]) -> Recording:
         first_release_date=released[0] if released else None,
         first_release_precision=released[1] if released else None,
         releases=tuple(_release(release) for release in dicts(item, "releases")),
+        disambiguation=opt_str(item, "disambiguation"),
     )
 
 
@@ -217,12 +231,19 @@ class MusicBrainzSource(Source):
         return str(settings.MUSICBRAINZ_USER_AGENT)
 
     def isrc(self, isrc: str) -> list[Recording]:
-        """Recordings carrying an ISRC."""
+        """Recordings carrying an ISRC (each lists it: the answer names it once, at the top)."""
         # https://musicbrainz.org/doc/MusicBrainz_API#Non-MBID_Lookups
         # A space in `inc` goes on the wire as "+", the documented separator.
         params = {"inc": "artists releases", "fmt": "json"}
         payload = self.get_json(f"isrc/{isrc}", params, endpoint="isrc", ttl=LOOKUP_TTL)
-        return self._recordings(payload, "isrc")
+        code = normalise_isrc(isrc)
+        return [
+            recording
+            if code is None or code in recording.isrcs
+            # an ISRC answer lists no `isrcs` per recording: each carries the one asked for
+            else replace(recording, isrcs=(*recording.isrcs, code))
+            for recording in self._recordings(payload, "isrc")
+        ]
 
     def recording(self, mbid: str) -> Recording | None:
         """One recording with artists, releases and ISRCs (labels are not allowed here)."""

@@ -4,17 +4,24 @@ https://reccobeats.com/docs/apis/get-audio-features
 No key. Up to 40 ids per call ("size must be between 1 and 40"). Answers are keyed by
 ReccoBeats's own id: the Spotify id comes from `href` (the track's public Spotify page, the
 registry's link template for `spotify_id`), and ids it does not know are absent from `content`.
+Each row carries the analysed recording's `isrc`: when it is not the track's, the features
+belong to another recording and are not taken (a curator note says so). Errors come as
+`{"status": 4004, "errors": [{"path": ..., "message": ...}]}` (validation) or
+`{"status": ..., "error": "...", "path": ...}`, with the HTTP status.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
-from enrichment.lookups import Attempt, Outcome
+from enrichment.lookups import Attempt, Note, Outcome
 from enrichment.sources import registry
 from enrichment.sources.base import Source
+from enrichment.sources.errors import PermanentSourceError, SourceError
 from enrichment.sources.protocols import AnalysesTracks
 from enrichment.sources.registry import Provider
 from enrichment.sources.types import (
@@ -25,6 +32,7 @@ from enrichment.sources.types import (
     dicts,
     get_str,
     id_batch,
+    opt_str,
     parsing,
 )
 
@@ -35,6 +43,20 @@ _TRACK_PAGE = registry.identifier_source("spotify_id").link_template or ""
 _SPOTIFY_TRACK_HREF = re.compile(
     re.escape(_TRACK_PAGE.split("://", 1)[-1]).replace(re.escape("{}"), "([0-9A-Za-z]+)")
 )
+
+
+def error_text(body: Any) -> str | None:
+    """ "4004 getAudioFeatures.ids: size must be between 1 and 40" from an error body, if one."""
+    if not isinstance(body, dict) or not ("errors" in body or "error" in body):
+        return None
+    reasons = [
+        ": ".join(filter(None, (opt_str(item, "path"), opt_str(item, "message"))))
+        for item in body.get("errors") or []
+        if isinstance(item, dict)
+    ]
+    if isinstance(body.get("error"), str):
+        reasons.append(body["error"])
+    return " ".join(filter(None, [str(body.get("status") or ""), "; ".join(reasons)]))
 
 
 def spotify_id_from_href(href: str) -> str:
@@ -71,6 +93,23 @@ class ReccoBeatsSource(Source):
                 features.spotify_id: features for features in found if features.spotify_id in ids
             }
 
+    def check_body(self, endpoint: str, payload: Any) -> None:
+        """An error body sent with HTTP 200 is the error it describes, not an empty answer."""
+        if isinstance(payload, dict) and "content" not in payload:
+            reason = error_text(payload)
+            if reason:
+                raise PermanentSourceError(self.name, f"{endpoint}: ReccoBeats error {reason}")
+
+    def client_error(self, status: int, endpoint: str, body: str) -> SourceError | None:
+        """A 4xx names what was wrong with our request (`errors[].path` and `message`)."""
+        try:
+            reason = error_text(json.loads(body))
+        except ValueError:
+            reason = None
+        if reason is None:
+            return super().client_error(status, endpoint, body)
+        return PermanentSourceError(self.name, f"{endpoint}: HTTP {status}: {reason}")
+
 
 def audio_features_step(attempt: Attempt, provider: Provider) -> Outcome:
     """Features by Spotify id, only when an audio analysis ranked above gave none."""
@@ -84,6 +123,13 @@ def audio_features_step(attempt: Attempt, provider: Provider) -> Outcome:
     item = analyser.audio_features([attempt.spotify_id]).get(attempt.spotify_id)
     if item is None:
         return Outcome("not_found")
+    if item.isrc and attempt.isrc and item.isrc != attempt.isrc:
+        detail = (
+            f"the row for Spotify id {attempt.spotify_id} is ISRC {item.isrc}, "
+            f"the track's is {attempt.isrc}: features not taken"
+        )
+        attempt.notes.append(Note("isrc_mismatch", provider.name, item.isrc, "isrc", (detail,)))
+        return Outcome("not_found", detail)
     # The Spotify id came from a match (or from outside): our confidence is that match's.
     source_of_id = registry.identifier_source("spotify_id").name
     return attempt.accept(provider.name, item, attempt.confidence_of(source_of_id))

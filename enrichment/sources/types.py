@@ -243,6 +243,7 @@ class AudioFeatures(Supplies):
     loudness: float | None = None
     time_signature: int | None = None  # ReccoBeats does not send it
     duration_ms: int | None = None
+    isrc: str | None = None  # the analysed recording's ISRC (ReccoBeats rows): a check only
 
     def supplied(self) -> dict[str, Any]:
         """Audio feature columns (key and mode only together)."""
@@ -276,6 +277,7 @@ def audio_features_from(item: Mapping[str, Any], spotify_id: str) -> AudioFeatur
         loudness=opt_float(item, "loudness"),
         time_signature=opt_int(item, "time_signature"),
         duration_ms=opt_int(item, "duration_ms"),
+        isrc=normalise_isrc(opt_str(item, "isrc")),
     )
 
 

@@ -162,13 +162,22 @@ def artist_object(artist: Artist) -> dict[str, Any]:
     }
 
 
+def titled(recording: Recording) -> tuple[str, str]:
+    """(title, disambiguation) as MusicBrainz keeps them: a live recording carries the plain
+    title and says "live" in its disambiguation; other versions are named in the title."""
+    if recording.version.lower() == "live":
+        return recording.title, "live"
+    return recording.bracketed_title, ""
+
+
 def recording_object(recording: Recording, inc: set[str], ctx: Context) -> dict[str, Any]:
     """A recording with the parts `inc` asks for (artists, releases, labels, isrcs)."""
+    title, disambiguation = titled(recording)
     item: dict[str, Any] = {
         "id": recording.mbid,
-        "title": recording.bracketed_title,
+        "title": title,
         "length": recording.duration_ms,
-        "disambiguation": "",
+        "disambiguation": disambiguation,
         "video": False,
         "first-release-date": recording.release.release_date,
     }

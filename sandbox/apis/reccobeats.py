@@ -1,6 +1,8 @@
 """Simulated ReccoBeats audio features looked up by Spotify track ids."""
 
 # https://reccobeats.com/docs/apis/get-audio-features (ids unknown to it are simply absent).
+# Bodies as recorded from the real API: each row carries the recording's `isrc`; a request it
+# refuses is `{"status": 4004, "errors": [{"path": ..., "message": ...}]}` with HTTP 400.
 
 from __future__ import annotations
 
@@ -12,13 +14,21 @@ from sandbox.base import Context, Request, Response, json_response
 from sandbox.records import Recording
 
 MAX_IDS = 40
+VALIDATION = 4004  # ReccoBeats's own code for a request that fails validation
+IDS_PATH = "getAudioFeatures.ids"
 # Each item links back to the public page of the track whose id it was asked for.
 TRACK_PAGE = provider(issuer("spotify_id")).link_template or "{}"
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """ReccoBeats's error body."""
+    """ReccoBeats's common error body."""
     return json_response(status, {"error": message, "status": status}, headers)
+
+
+def invalid(path: str, message: str) -> Response:
+    """HTTP 400 with ReccoBeats's validation body."""
+    body = {"status": VALIDATION, "errors": [{"path": path, "message": message}]}
+    return json_response(400, body)
 
 
 def too_many(retry_after: int) -> Response:
@@ -38,10 +48,8 @@ def handle(request: Request, path: str, ctx: Context) -> Response:
     if path.rstrip("/") != "/audio-features":
         return error(404, "Not Found")
     ids = [i.strip() for i in request.query.get("ids", "").split(",") if i.strip()]
-    if not ids:
-        return error(400, "Required parameter 'ids' is missing")
-    if len(ids) > MAX_IDS:
-        return error(400, f"At most {MAX_IDS} ids per request")
+    if not 1 <= len(ids) <= MAX_IDS:
+        return invalid(IDS_PATH, f"size must be between 1 and {MAX_IDS}")
     found = (ctx.catalogue.by_spotify_id.get(i) for i in ids)
     content = [features_object(r) for r in found if r is not None and r.on("reccobeats")]
     return json_response(200, {"content": content})
@@ -54,6 +62,7 @@ def features_object(recording: Recording) -> dict[str, Any]:
     return {
         "id": recording.reccobeats_id,
         "href": TRACK_PAGE.format(recording.spotify_id),
+        "isrc": recording.isrc,
         "acousticness": features.acousticness,
         "danceability": features.danceability,
         "energy": features.energy,

@@ -108,3 +108,16 @@ def test_lookup_of_unknown_or_malformed_mbid(http: requests.Session, server: San
     unknown = http.get(f"{base}/00000000-0000-4000-8000-000000000000", params={"fmt": "json"})
     assert unknown.status_code == 404
     assert http.get(f"{base}/not-a-uuid", params={"fmt": "json"}).status_code == 400
+
+
+def test_a_live_recording_says_live_in_its_disambiguation_not_its_title(
+    http: requests.Session, server: SandboxServer, data: Catalogue
+) -> None:
+    live = next(r for r in data.recordings if r.version == "Live" and r.on("musicbrainz"))
+    url = f"{server.url}/musicbrainz/ws/2/isrc/{live.isrc}"
+    (item,) = http.get(url, params={"inc": "artists", "fmt": "json"}).json()["recordings"]
+    assert (item["title"], item["disambiguation"]) == (live.title, "live")
+    other = next(r for r in data.recordings if r.version not in ("", "Live"))
+    other_url = f"{server.url}/musicbrainz/ws/2/recording/{other.mbid}"
+    body = http.get(other_url, params={"fmt": "json"}).json()
+    assert (body["title"], body["disambiguation"]) == (other.bracketed_title, "")

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import responses
 
-from enrichment.sources.deezer import DeezerSource
+from enrichment.sources.deezer import DeezerSource, parse_track
 from enrichment.sources.errors import (
     ConfigurationError,
     MalformedResponse,
@@ -15,6 +15,7 @@ from enrichment.sources.errors import (
     RateLimited,
     TransientSourceError,
 )
+from enrichment.titles import parse_title
 from tests.sources.payloads import payload, sent_query, without
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +146,16 @@ def test_a_body_that_is_not_json_is_malformed() -> None:
 
 def test_deezer_needs_no_configuration() -> None:
     assert DeezerSource.missing_configuration() is None
+
+
+def test_the_title_version_is_read_once_as_the_candidates_version() -> None:
+    in_title = parse_track(payload("deezer", "track"))
+    assert in_title.to_candidate().title == "Nightfall Avenue (Club Mix)"  # not doubled
+    apart = parse_track(payload("deezer", "track", title="Nightfall Avenue"))
+    assert apart.to_candidate().title == "Nightfall Avenue (Club Mix)"
+    assert parse_title(apart.to_candidate().title).version.kinds == frozenset({"club"})
+
+
+def test_an_empty_title_version_leaves_the_title_alone() -> None:
+    plain = parse_track(payload("deezer", "track", title="Nightfall Avenue", title_version=""))
+    assert plain.to_candidate().title == "Nightfall Avenue"

@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 import responses
 
+from enrichment.matching import Query, score_candidate
 from enrichment.sources.errors import (
     MalformedResponse,
     PermanentSourceError,
     RateLimited,
     Unconfigured,
 )
-from enrichment.sources.musicbrainz import MusicBrainzSource, lucene_phrase
+from enrichment.sources.musicbrainz import MusicBrainzSource, lucene_phrase, parse_recording
+from enrichment.titles import parse_title
 from tests.sources.payloads import payload, sent_query, without
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +208,66 @@ def test_a_user_agent_without_contact_is_unconfigured(
 def test_an_email_or_url_is_a_contact(settings: Any, agent: str) -> None:
     settings.MUSICBRAINZ_USER_AGENT = agent
     assert MusicBrainzSource.missing_configuration() is None
+
+
+# Shaped like the real ISRC answer: one recording, no artist credit, no `isrcs` per recording.
+BARE_ISRC_ANSWER: dict[str, Any] = {
+    "isrc": "GBAAA9900303",
+    "recordings": [
+        {
+            "disambiguation": "",
+            "id": "bf7845cc-eac3-48a3-8b06-543b4b7ba117",
+            "length": 289946,
+            "title": "Hey Boy Hey Girl",
+            "video": False,
+            "first-release-date": "1999-06-21",
+        }
+    ],
+}
+
+
+@responses.activate
+def test_an_isrc_answer_without_credits_carries_the_isrc_asked_for() -> None:
+    responses.get(f"{API}/isrc/GBAAA9900303", json=BARE_ISRC_ANSWER)
+    (recording,) = MusicBrainzSource().isrc("GBAAA9900303")
+    assert recording.isrcs == ("GBAAA9900303",)
+    assert recording.fields()["isrc"] == "GBAAA9900303"
+    candidate = recording.to_candidate()
+    assert (candidate.artist, candidate.artists, candidate.isrc) == ("", (), "GBAAA9900303")
+
+
+@responses.activate
+def test_an_isrc_answer_without_credits_scores_the_artist_as_unknown_not_zero() -> None:
+    responses.get(f"{API}/isrc/GBAAA9900303", json=BARE_ISRC_ANSWER)
+    (recording,) = MusicBrainzSource().isrc("GBAAA9900303")
+    query = Query("The Chemical Brothers", "Hey Boy Hey Girl", duration_ms=290_000)
+    scored = score_candidate(query, recording.to_candidate())
+    assert "artist" not in scored.components
+    assert scored.score == 1.0
+
+
+@pytest.mark.parametrize(
+    ("disambiguation", "version"),
+    [
+        ("live", "live"),
+        ("radio edit", "edit radio"),
+        ("extended mix", "extended"),
+        ("Armand Van Helden remix", "armand helden van remix"),
+    ],
+)
+def test_a_disambiguation_naming_a_version_is_read_as_the_recordings_version(
+    disambiguation: str, version: str
+) -> None:
+    item = BARE_ISRC_ANSWER["recordings"][0] | {"disambiguation": disambiguation}
+    recording = parse_recording(item)
+    assert parse_title(recording.to_candidate().title).version.describe() == version
+    scored = score_candidate(
+        Query("The Chemical Brothers", "Hey Boy Hey Girl"), recording.to_candidate()
+    )
+    assert scored.components["version"] == 0.0  # no longer scored like the studio original
+
+
+@pytest.mark.parametrize("disambiguation", ["", "stereo", "no disambiguation"])
+def test_a_disambiguation_naming_no_version_leaves_the_title_alone(disambiguation: str) -> None:
+    item = BARE_ISRC_ANSWER["recordings"][0] | {"disambiguation": disambiguation}
+    assert parse_recording(item).to_candidate().title == "Hey Boy Hey Girl"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import responses
 
-from enrichment.sources.errors import MalformedResponse, RateLimited
+from enrichment.sources.errors import MalformedResponse, PermanentSourceError, RateLimited
 from enrichment.sources.reccobeats import ReccoBeatsSource
 from tests.sources.payloads import payload, sent_query
 
@@ -103,3 +103,44 @@ def test_a_429_is_rate_limited_with_its_retry_after() -> None:
     with pytest.raises(RateLimited) as caught:
         features(KNOWN)
     assert caught.value.retry_after == 4.0
+
+
+@responses.activate
+def test_each_rows_isrc_is_read_for_the_cross_check_but_never_supplied() -> None:
+    body = payload("reccobeats", "audio_features")
+    body["content"][0]["isrc"] = "usug11904206"
+    responses.get(URL, json=body)
+    found = features(KNOWN, NO_KEY)
+    assert found[KNOWN].isrc == "USUG11904206"
+    assert found[NO_KEY].isrc is None  # rows may lack it (as in the recorded batch answer)
+    assert "isrc" not in found[KNOWN].fields()
+
+
+# The real API's validation answer (HTTP 400).
+TOO_MANY_IDS = {
+    "status": 4004,
+    "errors": [{"path": "getAudioFeatures.ids", "message": "size must be between 1 and 40"}],
+}
+
+
+@responses.activate
+def test_a_validation_error_is_a_permanent_error_naming_its_path_and_message() -> None:
+    responses.get(URL, status=400, json=TOO_MANY_IDS)
+    with pytest.raises(PermanentSourceError) as caught:
+        features(KNOWN)
+    assert caught.value.message == (
+        "audio-features: HTTP 400: 4004 getAudioFeatures.ids: size must be between 1 and 40"
+    )
+
+
+@responses.activate
+def test_an_error_body_sent_with_http_200_is_an_error_not_an_empty_answer() -> None:
+    responses.get(URL, json={"status": 4002, "error": "Size must be a greater than zero"})
+    with pytest.raises(PermanentSourceError, match="4002 Size must be a greater than zero"):
+        features(KNOWN)
+
+
+@responses.activate
+def test_a_404_is_not_found() -> None:
+    responses.get(URL, status=404, json={"status": 404, "error": "Not Found"})
+    assert features(KNOWN) == {}

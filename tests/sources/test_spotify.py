@@ -19,7 +19,8 @@ from enrichment.sources.errors import (
     Unauthorized,
     Unconfigured,
 )
-from enrichment.sources.spotify import FEATURES_UNAVAILABLE_KEY, SpotifySource
+from enrichment.sources.spotify import FEATURES_UNAVAILABLE_KEY, SpotifySource, parse_track
+from enrichment.titles import parse_title
 from tests.sources.payloads import payload, sent_query, stored_rows, without
 
 pytestmark = pytest.mark.django_db
@@ -288,3 +289,9 @@ def test_credentials_and_token_never_reach_the_cache(http: Any) -> None:
     assert "tracks" in rows
     for secret in ("BQD-fixture-access-token-one", CLIENT_ID, CLIENT_SECRET, "Bearer"):
         assert secret not in rows
+
+
+def test_a_dash_suffix_in_a_track_name_is_read_as_its_version() -> None:
+    body = payload("spotify", "track") | {"name": "Strobe - Michael Woods Remix"}
+    version = parse_title(parse_track(body).to_candidate().title).version
+    assert (version.kinds, version.credit) == (frozenset({"remix"}), "michael woods")

@@ -1,0 +1,65 @@
+"""An identifier a provider gives for a track that another track of ours already holds.
+
+Track.isrc and Track.spotify_id are unique, so such a value is never written twice. When the
+holder is the same recording (same base title, version and artist), this track is its
+duplicate (`duplicate_of`, as before); when the holder is a different title or version, the
+ISRC is in conflict: a curator note on this track (source CATALOGUE) names the holder, and
+nothing spreads. A curator resolves the note in the admin (enrichment/admin/notes.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from enrichment import track_metadata
+from enrichment.models import Track
+from enrichment.titles import normalise, parse_title
+
+ISRC_CONFLICT = "isrc_conflict"
+
+
+def same_recording(first: tuple[str, str], second: tuple[str, str]) -> bool:
+    """Do two (artist, title) pairs name one recording: base title, version and artist?"""
+    (artist, title), (other_artist, other_title) = first, second
+    parsed, other = parse_title(title), parse_title(other_title)
+    return (
+        normalise(artist) == normalise(other_artist)
+        and parsed.base == other.base
+        and (parsed.version.kinds, parsed.version.credit)
+        == (other.version.kinds, other.version.credit)
+    )
+
+
+def without_held_identifiers(
+    track: Track, changes: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The changes without an ISRC or Spotify id another track holds (noted on this track)."""
+    for name in ("isrc", "spotify_id"):
+        value = changes.get(name)
+        if not value:
+            continue
+        holders = Track.objects.filter(**{name: value}).exclude(pk=track.pk)
+        holder = holders.values_list("pk", "artist_name", "title").first()
+        if holder is None:
+            if name == "isrc":  # written now: an earlier conflict over it is over
+                _clear_settled_conflict(track, value)
+            continue
+        changes = {key: found for key, found in changes.items() if key != name}
+        pk, artist, title = holder
+        if name == "spotify_id":
+            track_metadata.mark_duplicate(track, None, pk, spotify_id=value)
+        elif same_recording((track.artist_name, track.title), (artist, title)):
+            track_metadata.mark_duplicate(track, value, pk)
+        else:
+            details = [f"held by '{title}' by {artist} (track {pk})"]
+            note = track_metadata.note_entry(value, "isrc", details, now, holder=pk)
+            track_metadata.add_note(track, ISRC_CONFLICT, track_metadata.CATALOGUE, note)
+    return changes
+
+
+def _clear_settled_conflict(track: Track, isrc: str) -> None:
+    """Drop the catalogue's conflict note about this ISRC (no other track holds it now)."""
+    note = track_metadata.notes(track).get(ISRC_CONFLICT, {}).get(track_metadata.CATALOGUE)
+    if note is not None and note["identifier"] == isrc:
+        track_metadata.clear_notes(track, track_metadata.CATALOGUE, [ISRC_CONFLICT])
