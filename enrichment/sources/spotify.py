@@ -8,24 +8,19 @@ through Django's database cache) so the pipeline falls back to ReccoBeats withou
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache as django_cache
 
 from enrichment.lookups import Attempt, Outcome, identify
 from enrichment.matching import Candidate
-from enrichment.sources.base import Source
+from enrichment.sources.client_credentials import ClientCredentialsSource
 from enrichment.sources.errors import (
     CapabilityUnavailable,
-    ConfigurationError,
     SourceError,
-    Unauthorized,
 )
 from enrichment.sources.protocols import AnalysesTrack
 from enrichment.sources.registry import Provider
@@ -35,7 +30,6 @@ from enrichment.sources.types import (
     as_dict,
     audio_features_from,
     dicts,
-    get_int,
     get_str,
     id_batch,
     normalise_isrc,
@@ -53,7 +47,6 @@ MAX_SEARCH_LIMIT = 10  # development-mode apps get at most 10 search items (2026
 MAX_FEATURE_IDS = 100
 FEATURES_UNAVAILABLE_KEY = "sources:spotify:audio-features-unavailable"
 FEATURES_UNAVAILABLE_FOR = timedelta(hours=24)
-TOKEN_MARGIN_SECONDS = 60.0  # stop using a token this long before Spotify expires it
 
 
 @dataclass(frozen=True)
@@ -124,32 +117,19 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', " ").strip() + '"'
 
 
-class SpotifySource(Source):
+class SpotifySource(ClientCredentialsSource):
     """Spotify Web API with a client-credentials token."""
 
     name = "spotify"
-    # (token URL, client id) -> (token, monotonic expiry): one token per app per process.
-    _tokens: ClassVar[dict[tuple[str, str], tuple[str, float]]] = {}
-    _token_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    @classmethod
-    def missing_configuration(cls) -> str | None:
-        """Both client id and secret are needed for a token."""
-        if settings.SPOTIFY_CLIENT_ID and settings.SPOTIFY_CLIENT_SECRET:
-            return None
-        return "set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET (a Spotify app's credentials)"
-
-    @classmethod
-    def forget_tokens(cls) -> None:
-        """Drop every cached token (tests, or after credentials change)."""
-        with cls._token_lock:
-            cls._tokens.clear()
+    settings_prefix = "SPOTIFY"
+    app_description = "a Spotify app's credentials"
+    # https://developer.spotify.com/documentation/web-api/tutorials/client-credentials-flow
 
     # --- public lookups --------------------------------------------------------------------
     def track(self, spotify_id: str) -> SpotifyTrack | None:
         """One track by id."""
         # https://developer.spotify.com/documentation/web-api/reference/get-track
-        payload = self._get(f"tracks/{spotify_id}", {}, endpoint="tracks", ttl=LOOKUP_TTL)
+        payload = self.authorised_get(f"tracks/{spotify_id}", {}, endpoint="tracks", ttl=LOOKUP_TTL)
         if payload is None:
             return None
         with parsing(self.name, "tracks"):
@@ -199,7 +179,7 @@ class SpotifySource(Source):
             "type": "track",
             "limit": max(1, min(limit, MAX_SEARCH_LIMIT)),
         }
-        payload = self._get("search", params, endpoint="search", ttl=SEARCH_TTL)
+        payload = self.authorised_get("search", params, endpoint="search", ttl=SEARCH_TTL)
         if payload is None:
             return []
         with parsing(self.name, "search"):
@@ -210,80 +190,21 @@ class SpotifySource(Source):
         if django_cache.get(FEATURES_UNAVAILABLE_KEY):
             raise CapabilityUnavailable(self.name, "audio features are not available to this app")
         try:
-            return self._get(path, params, endpoint="audio-features", ttl=FEATURES_TTL)
+            return self.authorised_get(path, params, endpoint="audio-features", ttl=FEATURES_TTL)
         except CapabilityUnavailable:
             django_cache.set(
                 FEATURES_UNAVAILABLE_KEY, True, FEATURES_UNAVAILABLE_FOR.total_seconds()
             )
             raise
 
-    def _get(
-        self, path: str, params: dict[str, str | int], *, endpoint: str, ttl: timedelta
-    ) -> Any | None:
-        """One API call; on 401 the token is renewed and the call made once more."""
-        try:
-            return self.get_json(path, params, endpoint=endpoint, ttl=ttl)
-        except Unauthorized:
-            self._drop_token()
-            return self.get_json(path, params, endpoint=endpoint, ttl=ttl)
-
-    # --- the token ---------------------------------------------------------------------------
-    def auth_headers(self) -> dict[str, str]:
-        """The bearer token (never cached with a response)."""
-        return {"Authorization": f"Bearer {self._access_token()}"}
-
-    def _access_token(self) -> str:
-        app = (settings.SPOTIFY_AUTH_URL, settings.SPOTIFY_CLIENT_ID)
-        with self._token_lock:  # one token request per process, not one per thread
-            cached = self._tokens.get(app)
-            if cached is not None and time.monotonic() < cached[1]:
-                return cached[0]
-            token, lifetime = self._request_token()
-            expires_at = time.monotonic() + max(lifetime - TOKEN_MARGIN_SECONDS, 0.0)
-            self._tokens[app] = (token, expires_at)
-            return token
-
-    def _drop_token(self) -> None:
-        with self._token_lock:
-            self._tokens.pop((settings.SPOTIFY_AUTH_URL, settings.SPOTIFY_CLIENT_ID), None)
-
-    def _request_token(self) -> tuple[str, float]:
-        """A new token."""
-        # https://developer.spotify.com/documentation/web-api/tutorials/client-credentials-flow
-        payload = self.post_form(
-            settings.SPOTIFY_AUTH_URL,
-            {"grant_type": "client_credentials"},
-            endpoint="token",
-            basic_auth=(settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET),
-        )
-        if payload is None:
-            raise ConfigurationError(self.name, "token: HTTP 404: check SPOTIFY_AUTH_URL")
-        with parsing(self.name, "token"):
-            body = as_dict(payload, "token")
-            return get_str(body, "access_token"), float(get_int(body, "expires_in"))
-
     # --- error refinements -------------------------------------------------------------------
     def auth_error(self, status: int, endpoint: str, body: str) -> SourceError:
-        """Token refusals are configuration; a 403 on audio features is a missing capability."""
-        if endpoint == "token":
-            return ConfigurationError(
-                self.name,
-                f"token: HTTP {status}: SPOTIFY_CLIENT_ID/SECRET rejected ({body[:200]})",
-            )
+        """A 403 on audio features is a missing capability (token refusals: configuration)."""
         if status == 403 and endpoint == "audio-features":
             return CapabilityUnavailable(
                 self.name, f"audio-features: HTTP 403: not available to this app ({body})"
             )
         return super().auth_error(status, endpoint, body)
-
-    def client_error(self, status: int, endpoint: str, body: str) -> SourceError | None:
-        """A 400 from the token endpoint (invalid_client) means the credentials are wrong."""
-        if endpoint == "token":
-            return ConfigurationError(
-                self.name,
-                f"token: HTTP {status}: SPOTIFY_CLIENT_ID/SECRET rejected ({body[:200]})",
-            )
-        return super().client_error(status, endpoint, body)
 
 
 identify_track = identify(SpotifySource)

@@ -14,30 +14,22 @@ TIDAL documents no rate numbers and no Retry-After; a 429 pauses as the seam dec
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ClassVar
-
-from django.conf import settings
+from typing import Any
 
 from enrichment.camelot import MAJOR, MINOR
 from enrichment.lookups import Attempt, Outcome
-from enrichment.sources.base import Source
+from enrichment.sources.client_credentials import ClientCredentialsSource
 from enrichment.sources.errors import (
-    ConfigurationError,
     PermanentSourceError,
-    SourceError,
-    Unauthorized,
 )
 from enrichment.sources.registry import Provider
 from enrichment.sources.types import (
     Supplies,
     as_dict,
     dicts,
-    get_int,
     get_str,
     normalise_isrc,
     opt_float,
@@ -46,7 +38,6 @@ from enrichment.sources.types import (
 )
 
 LOOKUP_TTL = timedelta(days=30)
-TOKEN_MARGIN_SECONDS = 60.0  # stop using a token this long before TIDAL expires it
 # Catalogue availability differs by country; one fixed country keeps answers (and cache keys)
 # the same on every machine. The captures of real answers all asked for US.
 COUNTRY_CODE = "US"
@@ -113,101 +104,28 @@ def best_track(items: list[dict[str, Any]], isrc: str) -> TidalTrack | None:
     return chosen[0] if chosen else None
 
 
-class TidalSource(Source):
+class TidalSource(ClientCredentialsSource):
     """TIDAL Open API v2 with a client-credentials token."""
 
     name = "tidal"
-    # (token URL, client id) -> (token, monotonic expiry): one token per app per process.
-    _tokens: ClassVar[dict[tuple[str, str], tuple[str, float]]] = {}
-    _token_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    @classmethod
-    def missing_configuration(cls) -> str | None:
-        """Both client id and secret are needed for a token."""
-        if settings.TIDAL_CLIENT_ID and settings.TIDAL_CLIENT_SECRET:
-            return None
-        return "set TIDAL_CLIENT_ID and TIDAL_CLIENT_SECRET (a TIDAL developer app's credentials)"
-
-    @classmethod
-    def forget_tokens(cls) -> None:
-        """Drop every cached token (tests, or after credentials change)."""
-        with cls._token_lock:
-            cls._tokens.clear()
+    settings_prefix = "TIDAL"
+    app_description = "a TIDAL developer app's credentials"
+    # https://developer.tidal.com/documentation/api-sdk/api-sdk-authorization
 
     def track_by_isrc(self, isrc: str) -> TidalTrack | None:
         """The track with an ISRC (several resources may carry it: one is chosen)."""
         # https://developer.tidal.com/apiref (GET /tracks?filter[isrc]=...)
         wanted = normalise_isrc(isrc) or ""
         params = {"filter[isrc]": wanted, "countryCode": COUNTRY_CODE}
-        payload = self._get("tracks", params)
+        payload = self.authorised_get(
+            "tracks", params, endpoint="tracks", ttl=LOOKUP_TTL, headers={"Accept": JSON_API}
+        )
         if payload is None:
             return None
         with parsing(self.name, "tracks"):
             return best_track(dicts(as_dict(payload, "body"), "data", required=True), wanted)
 
-    def _get(self, path: str, params: Mapping[str, str | int]) -> Any | None:
-        """One API call; on 401 the token is renewed and the call made once more."""
-        headers = {"Accept": JSON_API}
-        try:
-            return self.get_json(path, params, endpoint=path, ttl=LOOKUP_TTL, headers=headers)
-        except Unauthorized:
-            self._drop_token()
-            return self.get_json(path, params, endpoint=path, ttl=LOOKUP_TTL, headers=headers)
-
-    # --- the token ---------------------------------------------------------------------------
-    def auth_headers(self) -> dict[str, str]:
-        """The bearer token (never cached with a response)."""
-        return {"Authorization": f"Bearer {self._access_token()}"}
-
-    def _app(self) -> tuple[str, str]:
-        return settings.TIDAL_AUTH_URL, settings.TIDAL_CLIENT_ID
-
-    def _access_token(self) -> str:
-        with self._token_lock:  # one token request per process, not one per thread
-            cached = self._tokens.get(self._app())
-            if cached is not None and time.monotonic() < cached[1]:
-                return cached[0]
-            token, lifetime = self._request_token()
-            expires_at = time.monotonic() + max(lifetime - TOKEN_MARGIN_SECONDS, 0.0)
-            self._tokens[self._app()] = (token, expires_at)
-            return token
-
-    def _drop_token(self) -> None:
-        with self._token_lock:
-            self._tokens.pop(self._app(), None)
-
-    def _request_token(self) -> tuple[str, float]:
-        """A new token (client-credentials grant, HTTP Basic)."""
-        # https://developer.tidal.com/documentation/api-sdk/api-sdk-authorization
-        payload = self.post_form(
-            settings.TIDAL_AUTH_URL,
-            {"grant_type": "client_credentials"},
-            endpoint="token",
-            basic_auth=(settings.TIDAL_CLIENT_ID, settings.TIDAL_CLIENT_SECRET),
-        )
-        if payload is None:
-            raise ConfigurationError(self.name, "token: HTTP 404: check TIDAL_AUTH_URL")
-        with parsing(self.name, "token"):
-            body = as_dict(payload, "token")
-            return get_str(body, "access_token"), float(get_int(body, "expires_in"))
-
     # --- error refinements -------------------------------------------------------------------
-    def auth_error(self, status: int, endpoint: str, body: str) -> SourceError:
-        """Token refusals name the credentials; other 401/403s are the seam's."""
-        if endpoint == "token":
-            return ConfigurationError(
-                self.name, f"token: HTTP {status}: TIDAL_CLIENT_ID/SECRET rejected ({body[:200]})"
-            )
-        return super().auth_error(status, endpoint, body)
-
-    def client_error(self, status: int, endpoint: str, body: str) -> SourceError | None:
-        """A 400 from the token endpoint (invalid_client) means the credentials are wrong."""
-        if endpoint == "token":
-            return ConfigurationError(
-                self.name, f"token: HTTP {status}: TIDAL_CLIENT_ID/SECRET rejected ({body[:200]})"
-            )
-        return super().client_error(status, endpoint, body)
-
     def check_body(self, endpoint: str, payload: Any) -> None:
         """A JSON:API errors document sent with a 2xx is an error, never an empty answer."""
         if isinstance(payload, dict) and "errors" in payload and "data" not in payload:
