@@ -1,1 +1,1 @@
-"""The original service's callers, replayed unchanged: its README's requests, request bodies and SQL."""
+"""The original service's callers replayed unchanged: README requests, request bodies, SQL."""
