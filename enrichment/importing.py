@@ -11,11 +11,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from enrichment import identity
+from enrichment.dj_formats.values import DJ_COLUMNS, LABEL_KEY, DjValues, apply_dj, validate_dj
 from enrichment.import_conflicts import identity_conflict
 from enrichment.import_reading import FileError, RowError, text_problem
 from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, Track
 
-COLUMNS = ("artist_name", "track_title", "track_id", "spotify_id", "isrc")
+COLUMNS = ("artist_name", "track_title", "track_id", "spotify_id", "isrc", *DJ_COLUMNS)
 MAX_TEXT = 500
 
 
@@ -29,6 +30,7 @@ class TrackRow:
     track_id: uuid.UUID | None = None
     spotify_id: str | None = None
     isrc: str | None = None
+    dj: DjValues | None = None  # BPM, key, genre, label, location (enrichment/dj_formats/)
 
 
 @dataclass
@@ -45,7 +47,18 @@ class ImportReport:
 
 
 def validate_row(number: int, raw: dict[str, Any]) -> TrackRow:
-    """Check one raw row and return it typed, or raise RowError naming the field."""
+    """Check one raw row and return it typed, or raise RowError naming the field (and entry)."""
+    label = raw.pop(LABEL_KEY, None)
+    try:
+        return _validate_row(number, raw)
+    except RowError as error:
+        if label:  # a DJ library entry: named as its file names it (TrackID, artist - title)
+            message = str(error).removeprefix(f"line {number}: {error.field_name}: ")
+            error.args = (f"entry {number} ({label}): {error.field_name}: {message}",)
+        raise
+
+
+def _validate_row(number: int, raw: dict[str, Any]) -> TrackRow:
     unknown = set(raw) - set(COLUMNS) - {None}
     if unknown:
         raise RowError(number, ",".join(sorted(map(str, unknown))), "unknown column")
@@ -62,7 +75,8 @@ def validate_row(number: int, raw: dict[str, Any]) -> TrackRow:
         parsed_id = uuid.UUID(track_id) if track_id else None
     except ValueError as error:
         raise RowError(number, "track_id", f"{track_id!r} is not a UUID") from error
-    return TrackRow(number, str(artist), str(title), parsed_id, spotify_id, isrc)
+    dj = validate_dj(number, raw)
+    return TrackRow(number, str(artist), str(title), parsed_id, spotify_id, isrc, dj)
 
 
 def _text(number: int, raw: dict[str, Any], name: str, *, required: bool = False) -> str | None:
@@ -119,6 +133,8 @@ def upsert(row: TrackRow, *, refuse_conflicts: bool = False) -> tuple[str, Track
             # Another process may create it between the lookup and the insert: then use theirs.
             track, created = identity.insert_or_find(new, lambda: find_existing(row))
             if created:
+                if dj_changed := apply_dj(track, row.dj):
+                    track.save(update_fields=dj_changed)
                 return "created", track
         # Identifiers only fill gaps: an import never overwrites what enrichment or a curator set.
         changed = [
@@ -128,6 +144,7 @@ def upsert(row: TrackRow, *, refuse_conflicts: bool = False) -> tuple[str, Track
         ]
         for name in changed:
             setattr(track, name, getattr(row, name))
+        changed += apply_dj(track, row.dj)
         if changed:
             track.save(update_fields=[*changed, "updated_at"])
         return ("updated" if changed else "unchanged"), track

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # Provenance sources besides the providers (no provenance at all means: imported).
 CURATOR = "curator"  # edited by hand on the track page
 CURATOR_REVIEW = "curator-review"  # a candidate a curator accepted in review
+IMPORT = "import"  # read from an imported file (DJ library, CSV): never replaced by enrichment
 # The document's keys that SQL readers (coverage counts, filters) look for.
 REVIEW_KEY = "review"
 TAGS_KEY = "lastfm_tags"
@@ -72,6 +73,7 @@ class TrackMetadata(TypedDict, total=False):
     lastfm_tags: list[str]
     duplicate_of: DuplicateOf
     enriched_at: str  # ISO 8601, the latest attempt that merged
+    location: str  # the audio file's path, as an imported DJ library gave it (for export)
 
 
 def document(track: Track) -> TrackMetadata:
@@ -123,6 +125,11 @@ def sources(track: Track) -> list[str]:
     return document(track).get("enrichment_sources") or []
 
 
+def location(track: Track) -> str | None:
+    """The audio file's path an imported DJ library gave, or None."""
+    return document(track).get("location") or None
+
+
 def tags(track: Track) -> list[str]:
     """Last.fm's tags for the track."""
     return document(track).get("lastfm_tags") or []
@@ -163,6 +170,11 @@ def derived_from(entry: Provenance) -> Provenance:
 def record_provenance(track: Track, field: str, entry: Provenance) -> None:
     """Note where the field's (new) value came from."""
     _writable(track).setdefault("provenance", {})[field] = entry
+
+
+def set_location(track: Track, path: str) -> None:
+    """Keep the audio file's path (from an imported DJ library) for export."""
+    _writable(track)["location"] = path
 
 
 def add_sources(track: Track, providers: Iterable[str]) -> None:
