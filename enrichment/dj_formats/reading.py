@@ -112,6 +112,9 @@ def _rekordbox_row(number: int, attrib: dict[str, str]) -> dict[str, Any] | RowE
         "genre": attrib.get("Genre") or None,
         "label": attrib.get("Label") or None,
     }
+    seconds = attrib.get("TotalTime", "")
+    if seconds.isdigit() and int(seconds):
+        raw["duration_ms"] = int(seconds) * 1000
     location = attrib.get("Location")
     if location:
         raw["location"] = from_file_url(location)
@@ -151,6 +154,9 @@ def _traktor_row(number: int, entry: Element) -> dict[str, Any] | RowError:
     for name, attribute in (("artist_name", "ARTIST"), ("track_title", "TITLE")):
         if not raw[name].strip():
             return EntryError(number, attribute, "is required", label)
+    seconds = info.get("PLAYTIME", "") if info is not None else ""
+    if seconds.isdigit() and int(seconds):
+        raw["duration_ms"] = int(seconds) * 1000
     musical = entry.find("MUSICAL_KEY")
     if musical is not None and musical.get("VALUE"):
         value = musical.get("VALUE", "")
