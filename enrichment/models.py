@@ -153,6 +153,12 @@ class Track(models.Model):
                 name="track_deezer_id_idx",
                 condition=Q(deezer_id__isnull=False),
             ),
+            # Harmonically compatible tracks (enrichment/compatible.py): keys x BPM ranges.
+            models.Index(
+                fields=["camelot_key", "bpm"],
+                name="track_camelot_bpm_idx",
+                condition=Q(bpm__isnull=False),
+            ),
         ]
         constraints = [
             # One track per identity (enrichment/identity.py); rows marked as another's
