@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -95,8 +96,11 @@ class CompatibleTrackOutput(TrackSummaryOutput):
     bpm_distance = serializers.FloatField(help_text="Percent, after folding half/double time.")
     energy = serializers.FloatField(allow_null=True)
 
-    class Meta(TrackSummaryOutput.Meta):
-        fields = (*TrackSummaryOutput.Meta.fields, "energy", "key_distance", "bpm_distance")
+    class Meta:
+        model = Track
+        fields = (
+            *TrackSummaryOutput.Meta.fields, "energy", "key_distance", "bpm_distance",
+        )  # fmt: skip
 
 
 class CompatibleView(APIView):

@@ -111,10 +111,10 @@ def test_the_export_endpoint_streams_the_chosen_format(
     assert response.status_code == 200
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "audio/x-mpegurl"
-    text = b"".join(response.streaming_content).decode()  # type: ignore[arg-type]
+    text = b"".join(response.streaming_content).decode()
     assert "#EXTINF:-1,DJ - source\n/music/source.mp3\n" in text
     xml = client_with_token.get("/tracks/export?format=rekordbox-xml&key_notation=open-key")
-    body = b"".join(xml.streaming_content).decode()  # type: ignore[attr-defined]
+    body = b"".join(xml.streaming_content).decode()
     assert 'Name="source"' in body and 'Tonality="1m"' in body
 
 

@@ -44,7 +44,8 @@ class Command(BaseCommand):
         chunks = stream(options["format"], tracks, options["key_notation"], stats)
         output: Path | None = options["output"]
         if output is None:
-            self._write(chunks, self.stdout._out if hasattr(self.stdout, "_out") else sys.stdout)
+            # The underlying stream: OutputWrapper.write would end every chunk with a newline.
+            self._write(chunks, getattr(self.stdout, "_out", sys.stdout))
         else:
             try:
                 with output.open("w", encoding="utf-8", newline="") as file:
