@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enrichment', '0008_track_genre'),
+        ("enrichment", "0008_track_genre"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='track',
-            index=models.Index(condition=models.Q(('bpm__isnull', False)), fields=['camelot_key', 'bpm'], name='track_camelot_bpm_idx'),
+            model_name="track",
+            index=models.Index(
+                condition=models.Q(("bpm__isnull", False)),
+                fields=["camelot_key", "bpm"],
+                name="track_camelot_bpm_idx",
+            ),
         ),
     ]
