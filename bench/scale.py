@@ -217,7 +217,7 @@ def main() -> int:
 
     say("harmonically compatible tracks (index on camelot_key, bpm)")
     source = sql(
-        "SELECT id FROM enrichment_track WHERE camelot_key = '1A' AND bpm BETWEEN 125 AND 130"
+        "SELECT id FROM enrichment_track WHERE camelot_key = '1A' AND bpm BETWEEN 120 AND 130"
         " ORDER BY id LIMIT 1"
     )[0][0]
     compatible_ms = timed_get(

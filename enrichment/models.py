@@ -153,9 +153,9 @@ class Track(models.Model):
                 name="track_deezer_id_idx",
                 condition=Q(deezer_id__isnull=False),
             ),
-            # Harmonically compatible tracks (enrichment/compatible.py): keys x BPM ranges.
+            # Harmonically compatible tracks (enrichment/compatible.py): key, BPM and energy ranges.
             models.Index(
-                fields=["camelot_key", "bpm"],
+                fields=["camelot_key", "bpm", "energy"],
                 name="track_camelot_bpm_idx",
                 condition=Q(bpm__isnull=False),
             ),

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
             model_name="track",
             index=models.Index(
                 condition=models.Q(("bpm__isnull", False)),
-                fields=["camelot_key", "bpm"],
+                fields=["camelot_key", "bpm", "energy"],
                 name="track_camelot_bpm_idx",
             ),
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.http import StreamingHttpResponse
 from rest_framework.test import APIClient
 
 from enrichment import track_metadata
-from enrichment.compatible import compatible_keys
+from enrichment.compatible import Query, compatible_keys, compatible_tracks
 from enrichment.models import Track
 from tests.factories import make_track
 
@@ -124,3 +125,39 @@ def test_the_export_endpoint_refuses_a_bad_format_naming_it(
     response = client_with_token.get("/tracks/export?format=serato")
     assert response.status_code == 400 and "format" in response.json()
     assert anonymous.get("/tracks/export?format=csv").status_code == 401
+
+
+def folded(track: Track) -> float:
+    """BPM distance from 128 (a fraction), half and double time folded."""
+    return min(abs((track.bpm or 0.0) - 128 * fold) / (128 * fold) for fold in (1, 0.5, 2))
+
+
+def brute_force(source: Track, query: Query) -> list[str]:
+    """Every track ranked in Python: key distance, BPM distance, energy difference, title."""
+    keys = compatible_keys("8A", energy_boost=query.energy_boost)
+    within = [
+        track
+        for track in Track.objects.exclude(pk=source.pk)
+        if track.camelot_key in keys and folded(track) <= query.bpm_window / 100 + 1e-12
+    ]
+
+    def rank(track: Track) -> tuple[Any, ...]:
+        energy = abs(track.energy - 0.75) if track.energy is not None else 9.0
+        return (keys[track.camelot_key], round(folded(track), 9), round(energy, 9), track.title)
+
+    return [track.title for track in sorted(within, key=rank)[: query.limit]]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_indexed_search_ranks_exactly_like_sorting_every_track(seed: int) -> None:
+    """Many ties (whole BPMs, coarse energies): the two-step search still finds the true top."""
+    rng = random.Random(seed)
+    codes = ["8A", "9A", "7A", "8B", "10A", "3B"]
+    tempos = [64.0, 120.0, 126.0, 127.0, 128.0, 130.0, 256.0]
+    for number in range(150):
+        energy = rng.choice([None, 0.2, 0.5, 0.7, 0.8, 0.9])
+        keyed(f"t{number:03}", rng.choice(codes), rng.choice(tempos), energy)
+    source = keyed("source", "8A", 128.0, energy=0.75)
+    for query in (Query(limit=7), Query(limit=30, energy_boost=True), Query(bpm_window=1, limit=5)):
+        found = [track.title for track in compatible_tracks(source, query)]
+        assert found == brute_force(source, query)
