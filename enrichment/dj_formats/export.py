@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
 from enrichment.dj_formats.keys import Notation
@@ -38,7 +36,3 @@ def stream(
     count = tracks.count() if fmt in ("rekordbox-xml", "traktor-nml") else 0
     return WRITERS[fmt](tracks.iterator(chunk_size=CHUNK), count, notation, stats)
 
-
-def describe(options: dict[str, Any]) -> str:
-    """The filters of an export, for messages."""
-    return ", ".join(f"{name}={value}" for name, value in options.items() if value) or "all"

@@ -161,3 +161,11 @@ def test_the_indexed_search_ranks_exactly_like_sorting_every_track(seed: int) ->
     for query in (Query(limit=7), Query(limit=30, energy_boost=True), Query(bpm_window=1, limit=5)):
         found = [track.title for track in compatible_tracks(source, query)]
         assert found == brute_force(source, query)
+
+
+def test_both_endpoints_are_documented_with_their_parameters(anonymous: APIClient) -> None:
+    paths = anonymous.get("/api/schema/?format=json").json()["paths"]
+    export = {p["name"] for p in paths["/tracks/export"]["get"]["parameters"]}
+    assert {"format", "status", "has", "genre", "key_notation"} <= export
+    compatible = {p["name"] for p in paths["/tracks/{track_id}/compatible"]["get"]["parameters"]}
+    assert {"track_id", "bpm_window", "limit", "energy_boost"} <= compatible
