@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+
 from django.db.models import Q, QuerySet
 
 from enrichment.dj_formats.keys import Notation
