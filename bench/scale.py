@@ -215,7 +215,7 @@ def main() -> int:
     due_big_ms, _ = median_ms(lambda: EnrichmentStatus.objects.due_track_ids(10_000), 3)
     say(f"   {due_big_ms:8.1f} ms  due_track_ids(10000)")
 
-    say("harmonically compatible tracks (index on camelot_key, bpm)")
+    say("harmonically compatible tracks (index on camelot_key, bpm, energy)")
     source = sql(
         "SELECT id FROM enrichment_track WHERE camelot_key = '1A' AND bpm BETWEEN 120 AND 130"
         " ORDER BY id LIMIT 1"
