@@ -33,7 +33,7 @@ SOURCES_KEY = "enrichment_sources"
 class Provenance(TypedDict):
     """Where one field's value came from, when, and how sure the match behind it was."""
 
-    source: str  # a provider, CURATOR or CURATOR_REVIEW
+    source: str  # a provider, CURATOR, CURATOR_REVIEW or IMPORT
     fetched_at: str | None  # ISO 8601 (None only for entries older than this shape)
     confidence: float | None  # 0..1, three decimals
     derived: NotRequired[bool]  # computed from another field (the key notations)
