@@ -36,4 +36,3 @@ def stream(
     stats = stats if stats is not None else ExportStats()
     count = tracks.count() if fmt in ("rekordbox-xml", "traktor-nml") else 0
     return WRITERS[fmt](tracks.iterator(chunk_size=CHUNK), count, notation, stats)
-
