@@ -1,5 +1,5 @@
 """Benchmark 4: a million tracks. Time of /stats, the admin track list, the periodic due
-selection, and enqueueing 100k jobs.
+selection, enqueueing 100k jobs, and harmonically compatible tracks.
 
 Tracks and their statuses are generated in bulk (one INSERT ... SELECT generate_series each)
 with a realistic mix: 70% completed, 15% partial (half of them due again), 5% failed (retries
@@ -8,7 +8,8 @@ review; then ANALYZE. Every figure is the median of several runs after one warm-
 /stats and the admin pages go through Django's full request handling in this process (test
 client, logged-in superuser: URL routing, auth, middleware, view, rendering; no network).
 
-Targets: /stats and due selection < 100 ms, admin list < 300 ms, 100k enqueue < 10 s.
+Targets: /stats and due selection < 100 ms, admin list < 300 ms, 100k enqueue < 10 s,
+GET /tracks/<id>/compatible (energy boost on: five keys, three BPM ranges each) < 50 ms.
 
     python -m bench.scale [--tracks 1000000] [--repeat 7] [--keep]
 """
@@ -214,6 +215,15 @@ def main() -> int:
     due_big_ms, _ = median_ms(lambda: EnrichmentStatus.objects.due_track_ids(10_000), 3)
     say(f"   {due_big_ms:8.1f} ms  due_track_ids(10000)")
 
+    say("harmonically compatible tracks (index on camelot_key, bpm, energy)")
+    source = sql(
+        "SELECT id FROM tracks WHERE camelot_key = '1A' AND bpm BETWEEN 120 AND 130"
+        " ORDER BY id LIMIT 1"
+    )[0][0]
+    compatible_ms = timed_get(
+        browser, f"/tracks/{source}/compatible?bpm_window=6&limit=20&energy_boost=true", repeat
+    )
+
     say(f"enqueueing {args.enqueue:,} jobs (tasks.bulk_defer, queueing locks checked)")
     ids = [
         uuid.UUID(str(row[0]))
@@ -243,10 +253,12 @@ def main() -> int:
             "admin_ms": round(admin_filtered, 1),
             "due_ms": round(due_ms, 1),
             "enqueue_100k_s": round(enqueue_s, 2),
+            "compatible_ms": round(compatible_ms, 1),
             "stats": round(stats_ms / 100, 2),
             "admin": round(admin_filtered / 300, 2),
             "due": round(due_ms / 100, 2),
             "enqueue": round(enqueue_s / 10, 2),
+            "compatible": round(compatible_ms / 50, 2),
         },
         {
             "tracks": args.tracks,
@@ -262,7 +274,8 @@ def main() -> int:
         },
     )
     missed = [name for name, ok in (("/stats", stats_ms < 100), ("admin", admin_filtered < 300),
-              ("due selection", due_ms < 100), ("enqueue", enqueue_s < 10)) if not ok]  # fmt: skip
+              ("due selection", due_ms < 100), ("enqueue", enqueue_s < 10),
+              ("compatible tracks", compatible_ms < 50)) if not ok]  # fmt: skip
     say("targets: " + (f"NOT MET: {', '.join(missed)}" if missed else "all met"))
     return 1 if missed else 0
 

@@ -11,11 +11,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from enrichment import identity
+from enrichment.dj_formats.values import DJ_COLUMNS, LABEL_KEY, DjValues, apply_dj, validate_dj
 from enrichment.import_conflicts import identity_conflict
 from enrichment.import_reading import FileError, RowError, text_problem
 from enrichment.models import ISRC_REGEX, SPOTIFY_ID_REGEX, Track, as_uuid, track_id_problem
 
-COLUMNS = ("artist_name", "track_title", "track_id", "spotify_id", "isrc")
+COLUMNS = ("artist_name", "track_title", "track_id", "spotify_id", "isrc", *DJ_COLUMNS)
 MAX_TEXT = 500
 
 
@@ -29,6 +30,7 @@ class TrackRow:
     track_id: str | None = None  # the caller's id: our pk, or their own (external_id)
     spotify_id: str | None = None
     isrc: str | None = None
+    dj: DjValues | None = None  # BPM, key, genre, label, location (enrichment/dj_formats/)
 
 
 @dataclass
@@ -45,7 +47,18 @@ class ImportReport:
 
 
 def validate_row(number: int, raw: dict[str, Any]) -> TrackRow:
-    """Check one raw row and return it typed, or raise RowError naming the field."""
+    """Check one raw row and return it typed, or raise RowError naming the field (and entry)."""
+    label = raw.pop(LABEL_KEY, None)
+    try:
+        return _validate_row(number, raw)
+    except RowError as error:
+        if label:  # a DJ library entry: named as its file names it (TrackID, artist - title)
+            message = str(error).removeprefix(f"line {number}: {error.field_name}: ")
+            error.args = (f"entry {number} ({label}): {error.field_name}: {message}",)
+        raise
+
+
+def _validate_row(number: int, raw: dict[str, Any]) -> TrackRow:
     unknown = set(raw) - set(COLUMNS) - {None}
     if unknown:
         raise RowError(number, ",".join(sorted(map(str, unknown))), "unknown column")
@@ -61,7 +74,8 @@ def validate_row(number: int, raw: dict[str, Any]) -> TrackRow:
         raise RowError(number, "isrc", f"{isrc!r} is not an ISRC (CC-XXX-YY-NNNNN)")
     if spotify_id and not re.match(SPOTIFY_ID_REGEX, spotify_id):
         raise RowError(number, "spotify_id", f"{spotify_id!r} is not a 22-character Spotify id")
-    return TrackRow(number, str(artist), str(title), track_id, spotify_id, isrc)
+    dj = validate_dj(number, raw)
+    return TrackRow(number, str(artist), str(title), track_id, spotify_id, isrc, dj)
 
 
 def _text(number: int, raw: dict[str, Any], name: str, *, required: bool = False) -> str | None:
@@ -120,6 +134,8 @@ def upsert(row: TrackRow, *, refuse_conflicts: bool = False) -> tuple[str, Track
             # Another process may create it between the lookup and the insert: then use theirs.
             track, created = identity.insert_or_find(new, lambda: find_existing(row))
             if created:
+                if dj_changed := apply_dj(track, row.dj):
+                    track.save(update_fields=dj_changed)
                 return "created", track
         # Identifiers only fill gaps: an import never overwrites what enrichment or a curator set.
         changed = [
@@ -131,6 +147,7 @@ def upsert(row: TrackRow, *, refuse_conflicts: bool = False) -> tuple[str, Track
             changed.append("external_id")
         for name in changed:
             setattr(track, name, getattr(row, "track_id" if name == "external_id" else name))
+        changed += apply_dj(track, row.dj)
         if changed:
             track.save(update_fields=[*changed, "updated_at"])
         return ("updated" if changed else "unchanged"), track

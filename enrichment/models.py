@@ -252,6 +252,12 @@ class Track(models.Model):
                 name="track_tidal_id_idx",
                 condition=Q(tidal_id__isnull=False),
             ),
+            # Harmonically compatible tracks (enrichment/compatible.py): key, BPM and energy ranges.
+            models.Index(
+                fields=["camelot_key", "bpm", "energy"],
+                name="track_camelot_bpm_idx",
+                condition=Q(bpm__isnull=False),
+            ),
         ]
         constraints = [
             # One track per identity (enrichment/identity.py); rows marked as another's

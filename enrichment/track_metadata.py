@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # Provenance sources besides the providers (no provenance at all means: imported).
 CURATOR = "curator"  # edited by hand on the track page
 CURATOR_REVIEW = "curator-review"  # a candidate a curator accepted in review
+IMPORT = "import"  # read from an imported file (DJ library, CSV): never replaced by enrichment
 # The document's keys that SQL readers (coverage counts, filters) look for.
 REVIEW_KEY = "review"
 TAGS_KEY = "lastfm_tags"
@@ -40,7 +41,7 @@ CATALOGUE = "catalogue"  # a note's source when another track of ours raised it
 class Provenance(TypedDict):
     """Where one field's value came from, when, and how sure the match behind it was."""
 
-    source: str  # a provider, CURATOR or CURATOR_REVIEW
+    source: str  # a provider, CURATOR, CURATOR_REVIEW or IMPORT
     fetched_at: str | None  # ISO 8601 (None only for entries older than this shape)
     confidence: float | None  # 0..1, three decimals
     derived: NotRequired[bool]  # computed from another field (the key notations)
@@ -106,6 +107,7 @@ class TrackMetadata(TypedDict, total=False):
     musicbrainz_id: str
     notes: dict[str, dict[str, CuratorNote]]  # kind -> provider (or CATALOGUE) -> note
     resolved_notes: list[Resolution]  # a curator's decisions on notes, oldest first
+    location: str  # the audio file's path, as an imported DJ library gave it (for export)
 
 
 def document(track: Track) -> TrackMetadata:
@@ -155,6 +157,11 @@ def kept(track: Track) -> dict[str, str]:
 def sources(track: Track) -> list[str]:
     """Providers that supplied data, sorted."""
     return document(track).get("enrichment_sources") or []
+
+
+def location(track: Track) -> str | None:
+    """The audio file's path an imported DJ library gave, or None."""
+    return document(track).get("location") or None
 
 
 def tags(track: Track) -> list[str]:
@@ -215,6 +222,11 @@ def derived_from(entry: Provenance) -> Provenance:
 def record_provenance(track: Track, field: str, entry: Provenance) -> None:
     """Note where the field's (new) value came from."""
     _writable(track).setdefault("provenance", {})[field] = entry
+
+
+def set_location(track: Track, path: str) -> None:
+    """Keep the audio file's path (from an imported DJ library) for export."""
+    _writable(track)["location"] = path
 
 
 def add_sources(track: Track, providers: Iterable[str]) -> None:

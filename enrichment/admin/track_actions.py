@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from enrichment.admin.curation import lock_fields, queue_enrichment, reset_retries, unlock_fields
+from enrichment.admin.dj_library import export_library
 from enrichment.admin.forms import LockFieldsForm
 from enrichment.models import Track
 
@@ -65,4 +66,4 @@ def lock_or_unlock(model_admin: Any, request: HttpRequest, queryset: QuerySet[Tr
     return TemplateResponse(request, "admin/enrichment/lock_fields.html", context)
 
 
-TRACK_ACTIONS = [re_enrich, re_enrich_force, reset, lock_or_unlock]
+TRACK_ACTIONS = [re_enrich, re_enrich_force, reset, lock_or_unlock, export_library]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from enrichment import track_metadata
-from enrichment.admin import track_actions, track_views, views
+from enrichment.admin import dj_library, track_actions, track_views, views
 from enrichment.admin.filters import TRACK_FILTERS
 from enrichment.admin.forms import TrackForm
 from enrichment.admin.links import identifier_links
@@ -206,7 +206,7 @@ class TrackAdmin(admin.ModelAdmin):
         obj: Track | None = None,
     ) -> Any:
         if obj is not None:
-            context.update(track_panels(obj))
+            context.update(track_panels(obj), **dj_library.compatible_panel(obj))
         context.update(can_enrich=can_enrich(request), can_review=can_review(request))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -231,6 +231,7 @@ class TrackAdmin(admin.ModelAdmin):
         extra = [
             path("dashboard/", wrap(views.dashboard_view), name="enrichment_dashboard"),
             path("review/", wrap(views.review_queue_view), name="enrichment_review_queue"),
+            path("import/", wrap(dj_library.import_view), name="enrichment_track_import"),
             path(
                 "<path:object_id>/enrich/",
                 wrap(track_views.enrich_view),

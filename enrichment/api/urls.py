@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from enrichment.api.dj import CompatibleView, TrackExportView
 from enrichment.api.enrich import BatchProgressView, EnrichBatchView, EnrichView
 from enrichment.api.health import HealthView
 from enrichment.api.prometheus import metrics_view
@@ -17,6 +18,8 @@ urlpatterns = [
     path("enrich/batch/<str:batch_id>", BatchProgressView.as_view(), name="enrich-batch-progress"),
     path("stats", StatsView.as_view(), name="stats"),
     path("tracks", TrackListView.as_view(), name="track-list"),
+    path("tracks/export", TrackExportView.as_view(), name="track-export"),
+    path("tracks/<path:track_id>/compatible", CompatibleView.as_view(), name="track-compatible"),
     path("tracks/<path:track_id>", TrackDetailView.as_view(), name="track-detail"),
     path("metrics", metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,4 +1,4 @@
-"""manage.py import_tracks FILE: load tracks from CSV or JSON lines, idempotently."""
+"""manage.py import_tracks FILE: load tracks from CSV, JSON lines or a DJ library, idempotently."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from enrichment.import_reading import read_rows
+from enrichment.dj_formats.reading import FORMATS, read_any
 from enrichment.importing import ImportReport, import_rows
 
 INTERRUPTED_EXIT = 130  # the shell's code for "stopped by Ctrl-C"
@@ -43,12 +43,19 @@ def stop_requested_by_ctrl_c() -> Iterator[Callable[[], bool]]:
 class Command(BaseCommand):
     help = (
         "Import tracks from a CSV (header: artist_name,track_title[,track_id,spotify_id,isrc]) "
-        "or JSON-lines file, optionally gzipped. Re-importing the same file changes nothing. "
+        "or JSON-lines file (optional columns bpm,key,genre,label,duration_ms,location), a "
+        "Rekordbox XML or Traktor NML collection, or an M3U/M3U8 playlist, optionally gzipped. "
+        "Re-importing the same file changes nothing. "
         "Ctrl-C stops after the current row and prints what was done."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            help="the file's format (default: from its extension, else its content)",
+        )
         parser.add_argument("--quiet-progress", action="store_true", help="no progress bar")
         parser.add_argument(
             "--encoding",
@@ -68,19 +75,27 @@ class Command(BaseCommand):
                 raise CommandError(f"--encoding {encoding}: no such encoding") from error
         report = ImportReport()
         try:
-            self._import(path, encoding, report, quiet=options["quiet_progress"])
+            self._import(
+                path, encoding, report, quiet=options["quiet_progress"], fmt=options["format"]
+            )
         finally:
             # Printed whatever happened, so what was imported is always known.
             self._summarise(path, report)
         self._fail_unless_complete(path, report)
 
     def _import(
-        self, path: Path, encoding: str | None, report: ImportReport, *, quiet: bool
+        self,
+        path: Path,
+        encoding: str | None,
+        report: ImportReport,
+        *,
+        quiet: bool,
+        fmt: str | None = None,
     ) -> None:
         try:
             with stop_requested_by_ctrl_c() as stop:
                 rows = tqdm(
-                    read_rows(path, encoding), desc="importing", unit=" rows", disable=quiet
+                    read_any(path, encoding, fmt), desc="importing", unit=" rows", disable=quiet
                 )
                 import_rows(rows, report, stop)
         except KeyboardInterrupt:  # a second Ctrl-C: the row in progress was rolled back
