@@ -65,17 +65,22 @@ class ResultOutput(serializers.Serializer[Any]):
 
 
 def result_body(
-    track_id: str, job_id: int, report: AttemptReport, acquired: dict[str, Any]
+    track_id: str,
+    job_id: int,
+    report: AttemptReport,
+    acquired: tuple[dict[str, Any], list[str]],
 ) -> dict[str, Any]:
-    """The seed's result shape: known values by column, errors as "source: message"."""
+    """The seed's result shape: known values by column and the providers behind them (also
+    those a re-run did not need to ask again), errors as "source: message"."""
+    values, suppliers = acquired
     errors = [f"{source}: {message}" for source, message in sorted(report["errors"].items())]
     if not report["claimed"]:
         errors.append("track: another worker is enriching it right now")
     body = {
         "track_id": track_id,
         "status": report["status"],
-        "sources_used": report["sources_used"],
-        "metadata_acquired": acquired,
+        "sources_used": sorted({*report["sources_used"], *suppliers}),
+        "metadata_acquired": values,
         "errors": errors,
         "duration_seconds": report["duration_seconds"],
         "cached": report["cached"],

@@ -127,10 +127,13 @@ def _active_job(track_id: uuid.UUID, priority: int) -> int | None:
     return job_id
 
 
-def known_values(track_id: uuid.UUID) -> dict[str, Any]:
-    """The track's enriched values that are known (the original's `metadata_acquired`)."""
-    values = Track.objects.values(*ENRICHED_FIELDS).get(pk=track_id)
-    return {name: value for name, value in values.items() if value not in (None, "")}
+def known_values(track_id: uuid.UUID) -> tuple[dict[str, Any], list[str]]:
+    """The track's known enriched values (the original's `metadata_acquired`) and the
+    providers that supplied them."""
+    row = Track.objects.values(*ENRICHED_FIELDS, "metadata").get(pk=track_id)
+    metadata = row.pop("metadata") or {}
+    known = {name: value for name, value in row.items() if value not in (None, "")}
+    return known, list(metadata.get("enrichment_sources") or [])
 
 
 def submit_batch(requests: Sequence[EnrichRequest]) -> tuple[batches.Batch, list[Queued]]:

@@ -198,6 +198,8 @@ def test_a_repeated_request_gets_the_known_values_from_the_cache(
     assert upstream.called() == []
     assert again["metadata_acquired"] == first["metadata_acquired"]
     assert again["metadata_acquired"]["camelot_key"] == "8A"
+    # The providers behind those values, though none had to be asked again.
+    assert again["sources_used"] == first["sources_used"] != []
 
 
 def test_sync_errors_are_listed_as_source_and_message(
