@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -109,7 +107,8 @@ class CompatibleView(APIView):
     @extend_schema(
         operation_id="tracks_compatible",
         parameters=[
-            OpenApiParameter("track_id", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            OpenApiParameter("track_id", OpenApiTypes.STR, OpenApiParameter.PATH,
+                             description="Our id (a UUID) or the caller's own track_id."),
             OpenApiParameter("bpm_window", float,
                              description="Percent of the BPM, 0.1..50 (default 6)."),
             OpenApiParameter("limit", int, description="1..100 (default 20)."),
@@ -120,13 +119,9 @@ class CompatibleView(APIView):
                    401: NEEDS_AUTH, 404: OpenApiResponse(description="No such track.")},
     )  # fmt: skip
     def get(self, request: Request, track_id: str) -> Response:
-        try:
-            pk = uuid.UUID(track_id)
-        except ValueError:
-            return Response({"track_id": ["Must be a valid UUID."]}, status.HTTP_400_BAD_REQUEST)
         query = CompatibleInput(data=filter_data(request.query_params))
         query.is_valid(raise_exception=True)
-        track = Track.objects.filter(pk=pk).first()
+        track = Track.objects.by_track_id(track_id)
         if track is None:
             return Response({"detail": "No such track."}, status.HTTP_404_NOT_FOUND)
         found = compatible_tracks(track, Query(**query.validated_data))

@@ -96,6 +96,17 @@ def test_an_unknown_track_is_404_and_reading_needs_a_token(
     assert anonymous.get(f"/tracks/{crate.pk}/compatible").status_code == 401
 
 
+def test_a_track_is_named_by_the_callers_own_id_too(
+    client_with_token: APIClient, crate: Track
+) -> None:
+    Track.objects.filter(pk=crate.pk).update(external_id="3f2a9c1e8b7d6a50")
+    by_ours = client_with_token.get(f"/tracks/{crate.pk}/compatible").json()
+    by_theirs = client_with_token.get("/tracks/3f2a9c1e8b7d6a50/compatible")
+    assert by_theirs.status_code == 200
+    assert by_theirs.json() == by_ours != []
+    assert client_with_token.get("/tracks/not-ours/compatible").status_code == 404
+
+
 def test_a_track_without_key_or_bpm_has_no_compatible_tracks(
     client_with_token: APIClient, crate: Track
 ) -> None:
