@@ -27,6 +27,8 @@ CURATOR_REVIEW = "curator-review"  # a candidate a curator accepted in review
 REVIEW_KEY = "review"
 TAGS_KEY = "lastfm_tags"
 SOURCES_KEY = "enrichment_sources"
+BPM_RAW_KEY = "bpm_raw"
+OCTAVE_FLAG_KEY = "bpm_octave"  # present while sources disagree by x2 / x1.5 (a curator looks)
 
 
 class Provenance(TypedDict):
@@ -60,6 +62,15 @@ class DuplicateOf(TypedDict):
     artist_title: NotRequired[bool]  # the same normalised artist + title (migration 0006)
 
 
+class OctaveFlag(TypedDict):
+    """Two sources whose raw BPMs differ by an octave (x2) or 3:2 (x1.5): for a curator."""
+
+    relation: str  # "x2" or "x1.5" (enrichment/bpm.py)
+    lower: str  # the source that read the slower tempo
+    higher: str
+    raw: dict[str, float]  # those two sources' raw BPMs
+
+
 class TrackMetadata(TypedDict, total=False):
     """Everything enrichment keeps about a track besides its typed columns."""
 
@@ -70,6 +81,8 @@ class TrackMetadata(TypedDict, total=False):
     kept: dict[str, str]  # field -> why the latest attempt with refusals kept the old value
     enrichment_sources: list[str]  # providers that ever supplied data (sorted)
     lastfm_tags: list[str]
+    bpm_raw: dict[str, float]  # provider -> the BPM it answered, before octave folding
+    bpm_octave: OctaveFlag
     duplicate_of: DuplicateOf
     enriched_at: str  # ISO 8601, the latest attempt that merged
 
@@ -128,6 +141,16 @@ def tags(track: Track) -> list[str]:
     return document(track).get("lastfm_tags") or []
 
 
+def bpm_raw(track: Track) -> dict[str, float]:
+    """Provider -> the BPM it answered (before folding into the range)."""
+    return document(track).get("bpm_raw") or {}
+
+
+def octave_flag(track: Track) -> OctaveFlag | None:
+    """The sources' octave disagreement a curator should look at, if any."""
+    return document(track).get("bpm_octave")
+
+
 # --- writers (the only code that changes the document) ------------------------------------
 def provenance_entry(
     source: str,
@@ -174,6 +197,21 @@ def add_sources(track: Track, providers: Iterable[str]) -> None:
 def set_tags(track: Track, new_tags: Sequence[str]) -> None:
     """Replace Last.fm's tags."""
     _writable(track)["lastfm_tags"] = list(new_tags)
+
+
+def set_bpm_raw(track: Track, raw: Mapping[str, float]) -> None:
+    """Replace the per-provider raw BPMs."""
+    if raw:
+        _writable(track)["bpm_raw"] = dict(raw)
+
+
+def set_octave_flag(track: Track, flag: OctaveFlag | None) -> None:
+    """Flag an octave disagreement for a curator (None clears it: resolved, or none now)."""
+    metadata = _writable(track)
+    if flag is None:
+        metadata.pop("bpm_octave", None)
+    else:
+        metadata["bpm_octave"] = flag
 
 
 def set_review(track: Track, provider: str, decision: Mapping[str, Any]) -> None:
@@ -250,6 +288,11 @@ def awaiting_review(provider: str | None = None) -> Q:
     if provider is None:
         return has_key(REVIEW_KEY)
     return Q(metadata__review__has_key=provider)
+
+
+def octave_flagged() -> Q:
+    """Tracks whose sources disagree on the BPM by x2 or x1.5."""
+    return has_key(OCTAVE_FLAG_KEY)
 
 
 def with_data_from(provider: str) -> Q:
