@@ -67,11 +67,12 @@ class OctaveDisagreement:
     def to_dict(self, raw: Mapping[str, float]) -> dict[str, object]:
         """The flag as metadata keeps it (track_metadata.OctaveFlag)."""
         values = {self.lower: raw[self.lower], self.higher: raw[self.higher]}
-        return {"relation": self.relation, "lower": self.lower, "higher": self.higher, "raw": values}
+        pair = {"lower": self.lower, "higher": self.higher}
+        return {"relation": self.relation, **pair, "raw": values}
 
 
 def relation(slower: float, faster: float) -> str | None:
-    """"x2" or "x1.5" when faster/slower is that ratio within TOLERANCE, else None."""
+    """ "x2" or "x1.5" when faster/slower is that ratio within TOLERANCE, else None."""
     ratio = faster / slower
     for name, factor in RELATIONS.items():
         if abs(ratio - factor) <= TOLERANCE * factor:

@@ -36,6 +36,11 @@ class Taxonomy:
     blocked_patterns: tuple[re.Pattern[str], ...]
     bpm_ranges: Mapping[str, tuple[float, float]]
 
+    @property
+    def names(self) -> frozenset[str]:
+        """Every canonical genre."""
+        return frozenset(self.by_spelling.values())
+
     def canonical(self, label: str) -> str | None:
         """The canonical genre a label means, or None (unknown, or blocked as a non-genre)."""
         spelling = normalise(label)
@@ -54,7 +59,7 @@ class Taxonomy:
 def normalise(label: str) -> str:
     """Lower case, "&" and "'n'" as "and", punctuation as spaces, single spaces."""
     text = label.casefold().replace("&", " and ")
-    text = re.sub(r"['’]n['’]|\bn\b", " and ", text)
+    text = re.sub(r"['\u2019]n['\u2019]|\bn\b", " and ", text)
     text = re.sub(r"[^\w]+", " ", text)
     return " ".join(text.split())
 

@@ -82,6 +82,7 @@ class TrackAdmin(admin.ModelAdmin):
                     ("label", "catalog_number"),
                     ("release_date", "release_date_precision"),
                     "release_country",
+                    ("genre", "genres"),
                 )
             },
         ),
@@ -112,6 +113,7 @@ class TrackAdmin(admin.ModelAdmin):
         return queryset.defer("metadata", "enrichment_status__source_outcomes").annotate(
             sources_used=track_metadata.sources_used(),
             needs_review=ExpressionWrapper(track_metadata.awaiting_review(), BooleanField()),
+            octave_flagged=ExpressionWrapper(track_metadata.octave_flagged(), BooleanField()),
         )
 
     def get_search_results(
@@ -171,6 +173,9 @@ class TrackAdmin(admin.ModelAdmin):
         flags = []
         if getattr(track, "needs_review", False):
             flags.append(("sn-flag sn-review", "awaiting review", "review"))
+        if getattr(track, "octave_flagged", False):
+            hint = "sources disagree on the BPM by x2 or x1.5: halve or double it"
+            flags.append(("sn-flag sn-review", hint, "BPM octave"))
         if track.locked_fields:
             locked = ", ".join(track.locked_fields)
             flags.append(

@@ -5,23 +5,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enrichment', '0008_track_genre'),
+        ("enrichment", "0008_track_genre"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='track',
-            name='track_locked_fields_known',
+            model_name="track",
+            name="track_locked_fields_known",
         ),
         migrations.AddField(
-            model_name='track',
-            name='genres',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=100), blank=True, default=list, size=None),
+            model_name="track",
+            name="genres",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=100), blank=True, default=list, size=None
+            ),
         ),
         migrations.AddConstraint(
-            model_name='track',
-            constraint=models.CheckConstraint(condition=models.Q(('locked_fields__contained_by', ['artist_name', 'title', 'spotify_id', 'isrc', 'musicbrainz_id', 'discogs_id', 'deezer_id', 'bpm', 'key', 'key_pitch_class', 'key_mode', 'camelot_key', 'open_key', 'energy', 'danceability', 'valence', 'acousticness', 'instrumentalness', 'liveness', 'speechiness', 'loudness', 'time_signature', 'duration_ms', 'label', 'catalog_number', 'release_date', 'release_date_precision', 'release_country', 'genre', 'genres', 'spotify_popularity', 'lastfm_playcount', 'lastfm_listeners'])), name='track_locked_fields_known'),
+            model_name="track",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "locked_fields__contained_by",
+                        [
+                            "artist_name",
+                            "title",
+                            "spotify_id",
+                            "isrc",
+                            "musicbrainz_id",
+                            "discogs_id",
+                            "deezer_id",
+                            "bpm",
+                            "key",
+                            "key_pitch_class",
+                            "key_mode",
+                            "camelot_key",
+                            "open_key",
+                            "energy",
+                            "danceability",
+                            "valence",
+                            "acousticness",
+                            "instrumentalness",
+                            "liveness",
+                            "speechiness",
+                            "loudness",
+                            "time_signature",
+                            "duration_ms",
+                            "label",
+                            "catalog_number",
+                            "release_date",
+                            "release_date_precision",
+                            "release_country",
+                            "genre",
+                            "genres",
+                            "spotify_popularity",
+                            "lastfm_playcount",
+                            "lastfm_listeners",
+                        ],
+                    )
+                ),
+                name="track_locked_fields_known",
+            ),
         ),
     ]
