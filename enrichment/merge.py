@@ -94,14 +94,14 @@ def _reconcile_bpm(
 ) -> None:
     """Keep every raw BPM, fold the written one into its genre's range, flag octave splits."""
     fresh = {p: float(f.values["bpm"]) for p, f in found.items() if "bpm" in f.values}
-    if not fresh:
-        return
-    order = PRECEDENCE["bpm"]
-    merged = {**previous, **fresh}
-    result.bpm_raw = dict(sorted(merged.items(), key=lambda item: _rank(order, item[0])))
-    disagreement = bpm.disagreement(result.bpm_raw)
-    if disagreement is not None and "bpm" not in locked:
-        result.octave = cast(OctaveFlag, disagreement.to_dict(result.bpm_raw))
+    if fresh:  # the flag is decided afresh with every new raw tempo
+        order = PRECEDENCE["bpm"]
+        merged = {**previous, **fresh}
+        result.bpm_raw = dict(sorted(merged.items(), key=lambda item: _rank(order, item[0])))
+        disagreement = bpm.disagreement(result.bpm_raw)
+        if disagreement is not None and "bpm" not in locked:
+            result.octave = cast(OctaveFlag, disagreement.to_dict(result.bpm_raw))
+    raw = result.bpm_raw or previous
     genre = result.changes.get("genre", current.get("genre"))
     source: str | None
     if "bpm" in result.provenance:
@@ -110,9 +110,9 @@ def _reconcile_bpm(
         source = provenance.get("bpm", {}).get("source")  # a new genre: refold the old winner's
     else:
         return
-    if source not in result.bpm_raw:
+    if source is None or source not in raw:
         return
-    folded = bpm.reconcile(result.bpm_raw[source], genre)
+    folded = bpm.reconcile(raw[source], genre)
     result.changes.pop("bpm", None)
     if current.get("bpm") != folded:
         result.changes["bpm"] = folded
