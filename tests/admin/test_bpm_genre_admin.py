@@ -1,4 +1,4 @@
-"""Curators halve or double a BPM (locking it, resolving the octave flag); genre and flag filters."""
+"""Curators halve or double a BPM (locking it, resolving its flag); genre and flag filters."""
 
 from __future__ import annotations
 
