@@ -72,7 +72,7 @@ class OctaveDisagreement:
 
 
 def relation(slower: float, faster: float) -> str | None:
-    """ "x2" or "x1.5" when faster/slower is that ratio within TOLERANCE, else None."""
+    """The relation ("x2" or "x1.5") when faster/slower is that ratio within TOLERANCE."""
     ratio = faster / slower
     for name, factor in RELATIONS.items():
         if abs(ratio - factor) <= TOLERANCE * factor:

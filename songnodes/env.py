@@ -149,7 +149,7 @@ def parse_url(text: str) -> str:
 
 
 def parse_bpm_range(text: str) -> tuple[float, float]:
-    """"78-155" -> (78.0, 155.0): two finite numbers with 0 < low < high < 1000."""
+    """A range such as "78-155" as (78.0, 155.0): two finite numbers, 0 < low < high < 1000."""
     low_text, separator, high_text = text.partition("-")
     if not separator:
         raise ValueError(text)
