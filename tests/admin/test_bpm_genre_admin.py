@@ -82,3 +82,13 @@ def test_the_dashboard_counts_genre_coverage(curator_client: Client) -> None:
     genre = next(item for item in fields if item.field == "genre")
     assert (genre.count, genre.total, genre.percent) == (1, 2, 50.0)
     assert curator_client.get(reverse("admin:enrichment_dashboard")).status_code == 200
+
+
+def test_the_track_page_shows_each_sources_bpm_and_the_flag(curator_client: Client) -> None:
+    track = make_track(
+        bpm=174.0, metadata={"bpm_octave": FLAG, "bpm_raw": {"reccobeats": 174.0, "deezer": 87.0}}
+    )
+    page = curator_client.get(reverse("admin:enrichment_track_change", args=[track.pk]))
+    text = page.content.decode()
+    assert "BPM per source" in text and "deezer 87.0" in text
+    assert "octave flag: x2" in text
