@@ -75,13 +75,15 @@ def test_the_genre_filter_matches_any_of_a_tracks_genres(curator_client: Client)
     assert "Roller" in page and "Houser" in page
 
 
-def test_the_dashboard_counts_genre_coverage(curator_client: Client) -> None:
-    make_track(genre="Techno", genres=["Techno"])
+def test_the_dashboard_counts_genre_coverage_and_octave_flags(curator_client: Client) -> None:
+    make_track(genre="Techno", genres=["Techno"], metadata={"bpm_octave": FLAG})
     make_track()
-    _total, fields, _review = field_coverage()
+    _total, fields, _review, octave_flags = field_coverage()
     genre = next(item for item in fields if item.field == "genre")
     assert (genre.count, genre.total, genre.percent) == (1, 2, 50.0)
-    assert curator_client.get(reverse("admin:enrichment_dashboard")).status_code == 200
+    assert octave_flags == 1
+    page = curator_client.get(reverse("admin:enrichment_dashboard")).content.decode()
+    assert 'id="sn-octave-flags"' in page and "?octave=yes" in page
 
 
 def test_the_track_page_shows_each_sources_bpm_and_the_flag(curator_client: Client) -> None:
