@@ -8,12 +8,13 @@ import functools
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track, jobs
-from enrichment.track_metadata import REVIEW_KEY, TAGS_KEY
+from enrichment.track_metadata import OCTAVE_FLAG_KEY, REVIEW_KEY, TAGS_KEY
 
 STATS_KEY = "enrichment:stats"
 # Keys of Track.metadata that count as data of their own.
@@ -31,17 +32,26 @@ COVERED = (*COLUMNS, TAGS_KEY)
 def track_counts_sql() -> str:
     """One scan counting every column's values; metadata keys by (partial-index) sub-selects.
 
-    COUNT(column) skips NULLs (an unknown value is NULL in every enriched column): cheaper
-    than FILTER clauses.
+    COUNT(column) skips NULLs, COUNT(NULLIF(column, '')) blanks and NULLIF(cardinality(list), 0)
+    empty lists: cheaper than FILTER clauses.
     Reading metadata would decompress every row's JSON, so its keys are counted apart.
     """
     quote = connection.ops.quote_name
     table = quote(Track._meta.db_table)
     counts = ["COUNT(*) AS total_tracks"]
     for name in COLUMNS:  # enriched fields keep their names as column names
-        counts.append(f"COUNT({quote(name)}) AS with_{name}")
+        field = Track._meta.get_field(name)
+        value = quote(name) if field.null else f"NULLIF({quote(name)}, '')"
+        if isinstance(field, ArrayField):
+            value = f"NULLIF(cardinality({quote(name)}), 0)"
+        counts.append(f"COUNT({value}) AS with_{name}")
     counts.append(f"COUNT({quote('energy')}) AS with_audio_features")
-    for alias, key in (("with_lastfm_tags", TAGS_KEY), ("awaiting_review", REVIEW_KEY)):
+    keys = (
+        ("with_lastfm_tags", TAGS_KEY),
+        ("awaiting_review", REVIEW_KEY),
+        ("bpm_octave_flags", OCTAVE_FLAG_KEY),
+    )
+    for alias, key in keys:
         counts.append(f"(SELECT COUNT(*) FROM {table} WHERE metadata ? '{key}') AS {alias}")
     return f"SELECT {', '.join(counts)} FROM {table}"
 
@@ -109,4 +119,9 @@ def report_lines() -> list[str]:
     for name, share in figures["coverage"].items():
         lines.append(f"  {name:<22} {counts['with_' + name]:>7}  {share:6.1f}%")
     lines.append(f"  {'awaiting review':<22} {counts['awaiting_review']:>7}")
+    total = counts["total_tracks"]
+    for label, name in (("genre coverage", "genre"), ("reconciled BPM", "bpm")):
+        share = figures["coverage"][name]
+        lines.append(f"{label}: {counts['with_' + name]} of {total} tracks ({share:.1f}%)")
+    lines.append(f"BPM octave flags (sources disagree by x2/x1.5): {counts['bpm_octave_flags']}")
     return lines

@@ -5,6 +5,10 @@ Rules: a field a curator locked is never touched; a value that came from outside
 value from a source ranked above it for that field; derived fields (key name, Camelot, Open
 Key) follow the pitch class and mode they come from. Every written field records its
 provenance: source, fetched_at and the confidence of the match that led to it.
+
+BPM: every provider's raw tempo is kept (`bpm_raw`); the winner's is folded by octaves into
+the range of the track's primary genre (enrichment/bpm.py), and raw tempos apart by x2 or x1.5
+raise a flag for a curator (none while a curator holds the field locked).
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from enrichment import bpm
 from enrichment.camelot import harmonic_key
 from enrichment.sources import registry
-from enrichment.track_metadata import Provenance, derived_from, provenance_entry
+from enrichment.track_metadata import OctaveFlag, Provenance, derived_from, provenance_entry
 
 # Field -> the providers that may supply it, most trusted first (each entry's `supplies`).
 PRECEDENCE: dict[str, tuple[str, ...]] = registry.precedence()
@@ -42,6 +47,8 @@ class MergeResult:
     changes: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Provenance] = field(default_factory=dict)
     kept: dict[str, str] = field(default_factory=dict)  # field -> why a new value was refused
+    bpm_raw: dict[str, float] = field(default_factory=dict)  # provider -> its unfolded BPM
+    octave: OctaveFlag | None = None  # raw BPMs apart by x2 / x1.5 (with bpm_raw: recomputed)
 
 
 def merge(
@@ -50,8 +57,12 @@ def merge(
     locked: set[str],
     found: Mapping[str, Found],
     fetched_at: datetime,
+    bpm_raw: Mapping[str, float] | None = None,
 ) -> MergeResult:
-    """Decide, field by field, which provider's value the track should hold."""
+    """Decide, field by field, which provider's value the track should hold.
+
+    `bpm_raw`: the raw BPMs providers gave before (those not asked again still count).
+    """
     result = MergeResult()
     for name, order in PRECEDENCE.items():
         winner = next((found[p] for p in order if p in found and name in found[p].values), None)
@@ -69,7 +80,46 @@ def merge(
                 winner.provider, fetched_at, winner.confidence
             )
     _derive_key(current, locked, result)
+    _reconcile_bpm(current, provenance, locked, found, bpm_raw or {}, result)
     return result
+
+
+def _reconcile_bpm(
+    current: Mapping[str, Any],
+    provenance: Mapping[str, Mapping[str, Any]],
+    locked: set[str],
+    found: Mapping[str, Found],
+    previous: Mapping[str, float],
+    result: MergeResult,
+) -> None:
+    """Keep every raw BPM, fold the written one into its genre's range, flag octave splits."""
+    fresh = {p: float(f.values["bpm"]) for p, f in found.items() if "bpm" in f.values}
+    if fresh:  # the flag is decided afresh with every new raw tempo
+        order = PRECEDENCE["bpm"]
+        merged = {**previous, **fresh}
+        result.bpm_raw = dict(sorted(merged.items(), key=lambda item: _rank(order, item[0])))
+        disagreement = bpm.disagreement(result.bpm_raw)
+        if disagreement is not None and "bpm" not in locked:
+            result.octave = cast(OctaveFlag, disagreement.to_dict(result.bpm_raw))
+    raw = result.bpm_raw or previous
+    genre = result.changes.get("genre", current.get("genre"))
+    source: str | None
+    if "bpm" in result.provenance:
+        source = result.provenance["bpm"]["source"]
+    elif "genre" in result.changes and "bpm" not in locked:
+        source = provenance.get("bpm", {}).get("source")  # a new genre: refold the old winner's
+    else:
+        return
+    if source is None or source not in raw:
+        return
+    folded = bpm.reconcile(raw[source], genre)
+    result.changes.pop("bpm", None)
+    if current.get("bpm") != folded:
+        result.changes["bpm"] = folded
+
+
+def _rank(order: tuple[str, ...], provider: str) -> int:
+    return order.index(provider) if provider in order else len(order)
 
 
 def _refusal(
@@ -83,7 +133,7 @@ def _refusal(
     """Why the winner may not write this field, or None when it may."""
     if name in locked:
         return "locked by a curator"
-    if current.get(name) in (None, ""):
+    if current.get(name) in (None, "", []):
         return None
     origin = provenance.get(name, {}).get("source")
     if origin is None or origin not in PROVIDERS:  # import, a curator's edit or review

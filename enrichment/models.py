@@ -56,6 +56,8 @@ ENRICHED_FIELDS = (
     "release_date",
     "release_date_precision",
     "release_country",
+    "genre",
+    "genres",
     "spotify_popularity",
     "lastfm_playcount",
     "lastfm_listeners",
@@ -201,6 +203,8 @@ class Track(models.Model):
     release_country = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     # The primary genre (NULL until a source fills it): a column the original's readers select.
     genre = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    # Every canonical genre known (enrichment/genres.py), most trusted first; [] = none known.
+    genres = ArrayField(models.CharField(max_length=100), default=list, blank=True)
 
     spotify_popularity = models.SmallIntegerField(null=True, blank=True)
     lastfm_playcount = models.PositiveBigIntegerField(null=True, blank=True)

@@ -169,7 +169,12 @@ def _apply(track: Track, attempt: Attempt, now: datetime) -> list[str]:
     """Merge found values into the track and save; the names of the columns that changed."""
     current = {name: getattr(track, name) for name in ENRICHED_FIELDS}
     merged: MergeResult = merge(
-        current, track_metadata.provenance(track), set(track.locked_fields), attempt.found, now
+        current,
+        track_metadata.provenance(track),
+        set(track.locked_fields),
+        attempt.found,
+        now,
+        bpm_raw=track_metadata.bpm_raw(track),
     )
     changes = without_held_identifiers(track, merged.changes, now)
     for name, value in changes.items():
@@ -194,6 +199,9 @@ def _note_attempt(track: Track, attempt: Attempt, merged: MergeResult, now: date
             track_metadata.clear_review(track, provider)  # settled now: nothing left to review
     track_metadata.set_kept(track, merged.kept)
     _note_identifiers(track, attempt, now)
+    if merged.bpm_raw:  # with new raw tempos the octave flag is decided afresh
+        track_metadata.set_bpm_raw(track, merged.bpm_raw)
+        track_metadata.set_octave_flag(track, merged.octave)
     track_metadata.mark_enriched(track, now)
 
 

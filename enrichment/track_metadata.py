@@ -36,6 +36,8 @@ NOTE_KINDS: dict[str, str] = {
     "isrc_mismatch": "ISRC mismatch (features refused)",
 }
 CATALOGUE = "catalogue"  # a note's source when another track of ours raised it
+BPM_RAW_KEY = "bpm_raw"
+OCTAVE_FLAG_KEY = "bpm_octave"  # present while sources disagree by x2 / x1.5 (a curator looks)
 
 
 class Provenance(TypedDict):
@@ -90,6 +92,15 @@ class Resolution(TypedDict):
     at: str  # ISO 8601
 
 
+class OctaveFlag(TypedDict):
+    """Two sources whose raw BPMs differ by an octave (x2) or 3:2 (x1.5): for a curator."""
+
+    relation: str  # "x2" or "x1.5" (enrichment/bpm.py)
+    lower: str  # the source that read the slower tempo
+    higher: str
+    raw: dict[str, float]  # those two sources' raw BPMs
+
+
 class TrackMetadata(TypedDict, total=False):
     """Everything enrichment keeps about a track besides its typed columns."""
 
@@ -100,6 +111,8 @@ class TrackMetadata(TypedDict, total=False):
     kept: dict[str, str]  # field -> why the latest attempt with refusals kept the old value
     enrichment_sources: list[str]  # providers that ever supplied data (sorted)
     lastfm_tags: list[str]
+    bpm_raw: dict[str, float]  # provider -> the BPM it answered, before octave folding
+    bpm_octave: OctaveFlag
     duplicate_of: DuplicateOf
     enriched_at: str  # ISO 8601, the latest attempt that merged
     # A copy of the musicbrainz_id column as of the latest attempt: the original service's SQL
@@ -187,6 +200,16 @@ def resolved_before(track: Track, kind: str, source: str, identifier: str) -> bo
     )
 
 
+def bpm_raw(track: Track) -> dict[str, float]:
+    """Provider -> the BPM it answered (before folding into the range)."""
+    return document(track).get("bpm_raw") or {}
+
+
+def octave_flag(track: Track) -> OctaveFlag | None:
+    """The sources' octave disagreement a curator should look at, if any."""
+    return document(track).get("bpm_octave")
+
+
 # --- writers (the only code that changes the document) ------------------------------------
 def provenance_entry(
     source: str,
@@ -238,6 +261,21 @@ def add_sources(track: Track, providers: Iterable[str]) -> None:
 def set_tags(track: Track, new_tags: Sequence[str]) -> None:
     """Replace Last.fm's tags."""
     _writable(track)["lastfm_tags"] = list(new_tags)
+
+
+def set_bpm_raw(track: Track, raw: Mapping[str, float]) -> None:
+    """Replace the per-provider raw BPMs."""
+    if raw:
+        _writable(track)["bpm_raw"] = dict(raw)
+
+
+def set_octave_flag(track: Track, flag: OctaveFlag | None) -> None:
+    """Flag an octave disagreement for a curator (None clears it: resolved, or none now)."""
+    metadata = _writable(track)
+    if flag is None:
+        metadata.pop("bpm_octave", None)
+    else:
+        metadata["bpm_octave"] = flag
 
 
 def set_review(track: Track, provider: str, decision: Mapping[str, Any]) -> None:
@@ -397,6 +435,11 @@ def has_note(kind: str | None = None) -> Q:
     if kind is None:
         return has_key(NOTES_KEY)
     return Q(metadata__notes__has_key=kind)
+
+
+def octave_flagged() -> Q:
+    """Tracks whose sources disagree on the BPM by x2 or x1.5."""
+    return has_key(OCTAVE_FLAG_KEY)
 
 
 def with_data_from(provider: str) -> Q:

@@ -200,7 +200,8 @@ class CatalogueBuilder:
         features = self._features(artist, plan, original)
         popularity = max(0, min(100, int(rng.gauss(28 if plan.version else 45, 18))))
         listeners = int(10 ** (1.5 + popularity / 22) * rng.uniform(0.5, 1.5))
-        tags = self.families[artist.spotify_id].tags
+        family = self.families[artist.spotify_id]
+        tags = family.tags
         tag_count = 1 if rng.random() < 0.1 else rng.randint(2, len(tags))
         bpm_known = features is not None and rng.random() >= 0.15
         return Recording(
@@ -221,7 +222,9 @@ class CatalogueBuilder:
             popularity=popularity,
             explicit=rng.random() < 0.04,
             features=features,
-            deezer_bpm=round(features.tempo, 1) if features and bpm_known else 0.0,
+            deezer_bpm=deezer_bpm(len(self.recordings), family.name, features.tempo)
+            if features and bpm_known
+            else 0.0,
             deezer_gain=round(rng.uniform(-12.5, -6.0), 1),
             deezer_rank=popularity * 9_000 + rng.randint(0, 8_999),
             lastfm_listeners=listeners,
@@ -287,3 +290,19 @@ class CatalogueBuilder:
 def build_catalogue(seed: int, size: int) -> Catalogue:
     """Generate a catalogue of `size` recordings; the same seed always gives the same ids."""
     return CatalogueBuilder(seed).build(size)
+
+
+def deezer_bpm(number: int, family: str, tempo: float) -> float:
+    """Deezer's tempo for a recording: like real analysers, it reads some at another octave.
+
+    Half of the drum & bass at half time (87 for 174), every 12th other recording at half or
+    double time and every 29th at 3:2, so the demo shows octave flags. Chosen by the
+    recording's number, not drawn: the random stream (and every other value) stays the same.
+    """
+    if family == "drum_and_bass" and number % 2 == 0:
+        return round(tempo / 2, 1)
+    if number % 12 == 5:
+        return round(tempo * 2 if tempo < 100 else tempo / 2, 1)
+    if number % 29 == 11:
+        return round(tempo * 1.5, 1)
+    return round(tempo, 1)

@@ -40,6 +40,7 @@ KINDS = {
     "cron": "a cron schedule such as '*/5 * * * *' (5 columns, or 6 with seconds last)",
     "url": "an http:// or https:// URL",
     "networks": "a comma-separated list of networks in CIDR notation (e.g. 172.28.0.0/16)",
+    "bpm_range": "a tempo range such as 78-155 (low-high, 0 < low < high < 1000)",
 }
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -162,6 +163,17 @@ def parse_networks(text: str) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(item, strict=True) for item in items)
 
 
+def parse_bpm_range(text: str) -> tuple[float, float]:
+    """A range such as "78-155" as (78.0, 155.0): two finite numbers, 0 < low < high < 1000."""
+    low_text, separator, high_text = text.partition("-")
+    if not separator:
+        raise ValueError(text)
+    low, high = parse_number(low_text.strip()), parse_number(high_text.strip())
+    if not 0 < low < high < 1000:
+        raise ValueError(text)
+    return low, high
+
+
 def bounded(parse: Callable[[str], Number], bounds: Bounds) -> Callable[[str], Number]:
     """`parse`, refusing values outside `bounds`."""
 
@@ -258,6 +270,17 @@ class Environment:
         networks = self._read(name, "networks", parse_networks, none)
         self.defaults[name] = ""  # as the documentation writes "none"
         return networks
+
+    def bpm_range(self, name: str, default: str) -> tuple[float, float]:
+        """A tempo range "low-high" (the default is written the same way)."""
+        self.kinds[name] = "bpm_range"
+        self.defaults[name] = default
+        text = self._values.get(name, "").strip()
+        try:
+            return parse_bpm_range(text or default)
+        except ValueError:
+            self.invalid[name] = text
+            return parse_bpm_range(default)
 
     def strings(self, name: str, default: str = "") -> list[str]:
         """The items of a comma-separated variable (set but empty: no items, not the default)."""

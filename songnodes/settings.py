@@ -223,6 +223,9 @@ ENRICHMENT_SOURCES = _env.strings(
 )
 # An unreadable upstream answer is retried (as a transient failure) until a provider has
 # given this many in a row for a track; then it is recorded as that provider's error.
+# The tempo range a track's BPM is folded into by octaves, where its genre gives none
+# (enrichment/bpm.py; per-genre ranges live in enrichment/data/genre_taxonomy.json).
+BPM_RANGE = _env.bpm_range("BPM_RANGE", "78-155")
 MALFORMED_MAX_ATTEMPTS = _env.integer("MALFORMED_MAX_ATTEMPTS", 3, minimum=1, maximum=100)
 # A claim older than this (seconds) is taken to belong to a dead worker and may be retaken.
 ENRICH_CLAIM_TIMEOUT = _env.integer("ENRICH_CLAIM_TIMEOUT", 900, minimum=1, maximum=_YEAR)

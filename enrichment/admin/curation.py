@@ -22,7 +22,9 @@ from django.db import transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
+from django.utils import timezone
 
+from enrichment import track_metadata
 from enrichment.models import EnrichmentStatus, Track
 from enrichment.tasks import defer_enrichment
 
@@ -154,3 +156,34 @@ def unlock_fields(queryset: QuerySet[Track], fields: Sequence[str]) -> UpdateRep
     return bounded_update(
         holding, locked_fields=RawSQL(_UNLOCK_SQL, [list(fields)]), updated_at=Now()
     )
+
+
+def scale_bpm(queryset: QuerySet[Track], factor: float, curator: str) -> UpdateReport:
+    """Halve (0.5) or double (2) the BPM of tracks that have one, and lock it as the curator's.
+
+    Each track's octave flag is resolved by it. Up to ADMIN_ACTION_LIMIT tracks per request.
+    """
+    limit = settings.ADMIN_ACTION_LIMIT
+    rows = queryset.order_by("pk").filter(bpm__isnull=False)
+    chosen = list(rows.values_list("pk", flat=True)[:limit])
+    now, changed = timezone.now(), 0
+    for start in range(0, len(chosen), settings.ADMIN_UPDATE_BATCH_SIZE):
+        batch = chosen[start : start + settings.ADMIN_UPDATE_BATCH_SIZE]
+        with transaction.atomic():
+            for track in Track.objects.select_for_update().filter(pk__in=batch):
+                changed += _scale_one(track, factor, curator, now)
+    left = rows.count() - len(chosen) if len(chosen) >= limit else 0
+    return UpdateReport(changed, left)
+
+
+def _scale_one(track: Track, factor: float, curator: str, now: Any) -> bool:
+    scaled = round((track.bpm or 0.0) * factor, 3)
+    if not 0 < scaled < 1000:  # the column's range
+        return False
+    track.bpm = scaled
+    entry = track_metadata.provenance_entry(track_metadata.CURATOR, now, curator=curator)
+    track_metadata.record_provenance(track, "bpm", entry)
+    track_metadata.set_octave_flag(track, None)
+    track.locked_fields = sorted({*track.locked_fields, "bpm"})
+    track.save(update_fields=["bpm", "metadata", "locked_fields", "updated_at"])
+    return True

@@ -83,14 +83,15 @@ class CacheStats:
         return percent(self.hits, self.hits + self.rows)
 
 
-def field_coverage() -> tuple[int, list[Coverage], int]:
-    """Total tracks, each filterable field's coverage, and tracks awaiting review (one scan)."""
+def field_coverage() -> tuple[int, list[Coverage], int, int]:
+    """Total tracks, each filterable field's coverage, tracks awaiting review and tracks whose
+    sources disagree on the BPM by x2 / x1.5 (one scan)."""
     counts = coverage.track_counts()
     total = counts["total_tracks"]
     fields = [
         Coverage(n, label, counts[f"with_{n}"], total) for n, label in PRESENCE_FIELDS.items()
     ]
-    return total, fields, counts["awaiting_review"]
+    return total, fields, counts["awaiting_review"], counts["bpm_octave_flags"]
 
 
 def status_counts() -> dict[str, int]:

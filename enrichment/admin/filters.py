@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from enrichment import track_metadata
+from enrichment import genres, track_metadata
 from enrichment.models import MAX_RETRIES, EnrichmentStatus, SourceOutcome
 from enrichment.sources import registry
 from enrichment.track_metadata import NOTE_KINDS
@@ -27,6 +27,7 @@ PRESENCE_FIELDS: dict[str, str] = {
     "energy": "audio features",
     "label": "label",
     "release_date": "release date",
+    "genre": "genre",
 }
 
 
@@ -116,6 +117,30 @@ class SourceTroubleFilter(ChoiceFilter):
     options = trouble_options()
 
 
+class OctaveFlagFilter(ChoiceFilter):
+    title = "BPM octave flag"
+    parameter_name = "octave"
+    options = {
+        "yes": ("sources disagree (x2, x1.5)", track_metadata.octave_flagged()),
+        "no": ("no disagreement", ~track_metadata.octave_flagged()),
+    }
+
+
+class GenreFilter(admin.SimpleListFilter):
+    """Tracks with a canonical genre among their genres (the taxonomy's names)."""
+
+    title = "genre"
+    parameter_name = "genre"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        names = sorted(genres.taxonomy().names)
+        return [(name, name) for name in names]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(genres__contains=[value]) if value else queryset
+
+
 class LockedFilter(ChoiceFilter):
     title = "locked fields"
     parameter_name = "locked"
@@ -132,6 +157,8 @@ TRACK_FILTERS: list[Any] = [
     *(presence_filter(field, label) for field, label in PRESENCE_FIELDS.items()),
     SourceUsedFilter,
     SourceTroubleFilter,
+    GenreFilter,
+    OctaveFlagFilter,
     LockedFilter,
 ]
 

@@ -10,7 +10,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from enrichment.admin.curation import lock_fields, queue_enrichment, reset_retries, unlock_fields
+from enrichment.admin.curation import (
+    lock_fields,
+    queue_enrichment,
+    reset_retries,
+    scale_bpm,
+    unlock_fields,
+)
 from enrichment.admin.dj_library import export_library
 from enrichment.admin.forms import LockFieldsForm
 from enrichment.models import Track
@@ -66,4 +72,31 @@ def lock_or_unlock(model_admin: Any, request: HttpRequest, queryset: QuerySet[Tr
     return TemplateResponse(request, "admin/enrichment/lock_fields.html", context)
 
 
-TRACK_ACTIONS = [re_enrich, re_enrich_force, reset, lock_or_unlock, export_library]
+def _scale(
+    model_admin: Any, request: HttpRequest, queryset: QuerySet[Track], factor: float
+) -> None:
+    report = scale_bpm(queryset, factor, request.user.get_username())
+    verb = "Halved" if factor < 1 else "Doubled"
+    done = f"{verb} the BPM of {report.changed} track(s) and locked it."
+    model_admin.message_user(request, report.message(done), messages.SUCCESS)
+
+
+@admin.action(description="Halve the BPM (and lock it)", permissions=["change"])
+def halve_bpm(model_admin: Any, request: HttpRequest, queryset: QuerySet[Track]) -> None:
+    _scale(model_admin, request, queryset, 0.5)
+
+
+@admin.action(description="Double the BPM (and lock it)", permissions=["change"])
+def double_bpm(model_admin: Any, request: HttpRequest, queryset: QuerySet[Track]) -> None:
+    _scale(model_admin, request, queryset, 2.0)
+
+
+TRACK_ACTIONS = [
+    re_enrich,
+    re_enrich_force,
+    reset,
+    lock_or_unlock,
+    halve_bpm,
+    double_bpm,
+    export_library,
+]

@@ -91,6 +91,7 @@ class TrackAdmin(admin.ModelAdmin):
                     ("label", "catalog_number"),
                     ("release_date", "release_date_precision"),
                     "release_country",
+                    ("genre", "genres"),
                 )
             },
         ),
@@ -122,6 +123,7 @@ class TrackAdmin(admin.ModelAdmin):
             sources_used=track_metadata.sources_used(),
             needs_review=ExpressionWrapper(track_metadata.awaiting_review(), BooleanField()),
             has_notes=ExpressionWrapper(track_metadata.has_note(), BooleanField()),
+            octave_flagged=ExpressionWrapper(track_metadata.octave_flagged(), BooleanField()),
         )
 
     def get_search_results(
@@ -183,6 +185,9 @@ class TrackAdmin(admin.ModelAdmin):
             flags.append(("sn-flag sn-review", "awaiting review", "review"))
         if getattr(track, "has_notes", False):
             flags.append(("sn-flag sn-notes", "identifier notes for a curator", "notes"))
+        if getattr(track, "octave_flagged", False):
+            hint = "sources disagree on the BPM by x2 or x1.5: halve or double it"
+            flags.append(("sn-flag sn-review", hint, "BPM octave"))
         if track.locked_fields:
             locked = ", ".join(track.locked_fields)
             flags.append(

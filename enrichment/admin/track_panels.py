@@ -62,7 +62,7 @@ def field_rows(track: Track) -> list[FieldRow]:
         value = getattr(track, name)
         origin: Mapping[str, Any] = provenance.get(name) or {}
         locked = name in track.locked_fields
-        if value in (None, "") and not (origin or locked or name in kept):
+        if value in (None, "", []) and not (origin or locked or name in kept):
             continue
         rows.append(
             FieldRow(
@@ -110,6 +110,8 @@ def track_panels(track: Track) -> dict[str, Any]:
         "jobs_url": jobs_url(track.pk),
         "waiting_job": waiting,
         "tags": track_metadata.tags(track),
+        "bpm_raw": track_metadata.bpm_raw(track),
+        "octave_flag": track_metadata.octave_flag(track),
         "sources_used": track_metadata.sources(track),
         "reviewed": {
             provider: {**decision, "at": _when(decision.get("at"))}

@@ -33,7 +33,7 @@ def page_context(model_admin: ModelAdmin[Any], request: HttpRequest, title: str)
 def dashboard_view(request: HttpRequest, *, model_admin: ModelAdmin[Any]) -> TemplateResponse:
     """Coverage, statuses, queue, sources, cache and review backlog on one page."""
     require(request, VIEW)
-    total, coverage, awaiting_review = dashboard.field_coverage()
+    total, coverage, awaiting_review, octave_flags = dashboard.field_coverage()
     statuses = dashboard.status_counts()
     context = {
         **page_context(model_admin, request, "Enrichment dashboard"),
@@ -47,6 +47,7 @@ def dashboard_view(request: HttpRequest, *, model_admin: ModelAdmin[Any]) -> Tem
         "without_status": max(0, total - sum(statuses[s.value] for s in EnrichmentStatus.Status)),
         "stuck": statuses["stuck"],
         "awaiting_review": awaiting_review,
+        "octave_flags": octave_flags,
         "queue": dashboard.queue_depth(),
         "sources": dashboard.source_health(),
         "cache": dashboard.cache_stats(),

@@ -6,6 +6,7 @@ import re
 import uuid
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
@@ -30,7 +31,10 @@ def present(name: str) -> Q:
     """The condition "this track has a value for `name`" (a column or a metadata key)."""
     if name in METADATA_KEYS:
         return track_metadata.has_key(name)
-    return Q(**{f"{name}__isnull": False})  # every enriched column: NULL when unknown
+    field = Track._meta.get_field(name)
+    if isinstance(field, ArrayField):  # an empty list means none
+        return Q(**{f"{name}__len__gt": 0})
+    return Q(**{f"{name}__isnull": False}) if field.null else ~Q(**{name: ""})
 
 
 class TrackPagination(PageNumberPagination):
@@ -123,7 +127,8 @@ class TrackSummaryOutput(serializers.ModelSerializer[Track]):
         model = Track
         fields = (
             "id", "track_id", "artist_name", "title", "spotify_id", "isrc", "musicbrainz_id", "bpm",
-            "key", "camelot_key", "label", "release_date", "status", "updated_at",
+            "key", "camelot_key", "label", "release_date", "genre", "genres", "status",
+            "updated_at",
         )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
+from enrichment.genres import canonical_genres
 from enrichment.lookups import Attempt, Outcome
 from enrichment.matching import Candidate, Query, decide, score_candidate
 from enrichment.sources import registry
@@ -62,8 +63,11 @@ class DiscogsRelease(Supplies):
         return self.labels[0]
 
     def supplied(self) -> dict[str, Any]:
-        """Discogs id, label, catalogue number, country and year."""
+        """Discogs id, label, catalogue number, country, year and genres (styles first)."""
+        genres = list(canonical_genres(self.styles, self.genres))
         return {
+            "genre": genres[0] if genres else None,
+            "genres": genres,
             "discogs_id": self.id,
             "label": self.label,
             "catalog_number": self.catno,

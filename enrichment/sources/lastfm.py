@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
+from enrichment.genres import canonical_genres
 from enrichment.lookups import Attempt, Outcome
 from enrichment.matching import Candidate, score_candidate
 from enrichment.sources.base import NotFound, Source
@@ -63,14 +64,17 @@ class LastfmTrack(Supplies):
     duration_ms: int | None
 
     def supplied(self) -> dict[str, Any]:
-        """Play count, listeners, tags and duration.
+        """Play count, listeners, tags, the genres among the tags, and duration.
 
         Last.fm's mbid is left out: it is often an old track id, not a recording MBID.
         """
+        genres = list(canonical_genres(self.tags))
         return {
             "lastfm_playcount": self.playcount,
             "lastfm_listeners": self.listeners,
             "lastfm_tags": list(self.tags),
+            "genre": genres[0] if genres else None,
+            "genres": genres,
             "duration_ms": self.duration_ms,
         }
 

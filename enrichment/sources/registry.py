@@ -215,8 +215,10 @@ PROVIDERS: tuple[Provider, ...] = (
                 sandbox_value="sandbox-discogs-token",
             ),
         ),
-        # Discogs knows labels and catalog numbers best.
+        # Discogs knows labels and catalog numbers best; its styles beat crowd tags for genres.
         supplies={
+            "genre": 0,
+            "genres": 0,
             "discogs_id": 0,
             "label": 0,
             "catalog_number": 0,
@@ -242,7 +244,7 @@ PROVIDERS: tuple[Provider, ...] = (
                 sandbox_value="sandbox-lastfm-key",
             ),
         ),
-        supplies={"lastfm_playcount": 0, "lastfm_listeners": 0},
+        supplies={"lastfm_playcount": 0, "lastfm_listeners": 0, "genre": 1, "genres": 1},
     ),
     Provider(
         name="reccobeats",

@@ -184,6 +184,8 @@ VALID: dict[str, Callable[[Any], bool]] = {
     "label": _length(255),
     "catalog_number": _length(100),
     "release_country": _length(64),
+    "genre": _length(100),
+    "genres": lambda value: all(0 < len(genre) <= 100 for genre in value),
     "spotify_popularity": _between(0, 100),
     "lastfm_playcount": lambda value: value >= 0,
     "lastfm_listeners": lambda value: value >= 0,

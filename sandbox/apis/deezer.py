@@ -229,6 +229,11 @@ SIMULATED = Simulated(
         "deezer_bpm_zero": HardCase(
             "Deezer bpm is 0 (unknown)", lambda r: r.on("deezer") and r.deezer_bpm == 0
         ),
+        "deezer_bpm_octave": HardCase(
+            "Deezer reads the tempo at another octave (x2, x1/2) or 3:2 than the audio analysis",
+            lambda r: r.on("deezer") and r.features is not None and r.deezer_bpm > 0
+            and abs(r.deezer_bpm - round(r.features.tempo, 1)) > 1,
+        ),
         "no_deezer": HardCase("unknown to Deezer", lambda r: not r.on("deezer")),
     },
 )  # fmt: skip

@@ -154,7 +154,8 @@ def brute_force(source: Track, query: Query) -> list[str]:
 
     def rank(track: Track) -> tuple[Any, ...]:
         energy = abs(track.energy - 0.75) if track.energy is not None else 9.0
-        return (keys[track.camelot_key], round(folded(track), 9), round(energy, 9), track.title)
+        key_distance = keys[track.camelot_key or ""]
+        return (key_distance, round(folded(track), 9), round(energy, 9), track.title)
 
     return [track.title for track in sorted(within, key=rank)[: query.limit]]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from django.core.management import CommandError, call_command
 
 from enrichment.models import Track
 from sandbox.catalogue import catalogue
+from sandbox.records import Recording
 from tests.jobs import workers as w
 from tests.subprocesses import ROOT, child_env
 
@@ -38,21 +40,38 @@ def taken_port() -> Iterator[int]:
         yield int(listener.getsockname()[1])
 
 
-def tiny_sample(directory: Path) -> Path:
-    """A three-track catalogue sample, so the demo's run is short."""
+def tiny_sample(directory: Path, recordings: list[Recording] | None = None) -> Path:
+    """A three-track catalogue sample (or these recordings), so the demo's run is short."""
     path = directory / "sample.csv"
     with path.open("w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["artist_name", "track_title"])
-        for recording in catalogue().recordings[140:143]:
-            writer.writerow([recording.artist.name, recording.spotify_name])
+        writer.writerow(["artist_name", "track_title", "isrc"])
+        for recording in recordings or catalogue().recordings[140:143]:
+            writer.writerow([recording.artist.name, recording.spotify_name, recording.isrc])
     return path
 
 
-def start_demo(directory: Path, web_port: int, sandbox_port: int) -> subprocess.Popen[str]:
+def octave_cases(count: int) -> list[Recording]:
+    """Plain recordings every tempo source knows, whose Deezer tempo is at another octave."""
+    wanted = {"deezer", "reccobeats", "musicbrainz"}
+    return [
+        recording
+        for recording in catalogue().hard_cases["deezer_bpm_octave"]
+        if wanted <= recording.sources and recording.hard_cases == {"deezer_bpm_octave"}
+    ][:count]
+
+
+def start_demo(
+    directory: Path,
+    web_port: int,
+    sandbox_port: int,
+    *extra: str,
+    recordings: list[Recording] | None = None,
+) -> subprocess.Popen[str]:
     """`manage.py demo` on the test database, its output in files under directory."""
     metrics = directory / "prometheus"
-    command = [sys.executable, "manage.py", "demo", "--sample", str(tiny_sample(directory))]
+    sample = tiny_sample(directory, recordings)
+    command = [sys.executable, "manage.py", "demo", "--sample", str(sample), *extra]
     command += ["--port", str(web_port), "--sandbox-port", str(sandbox_port)]
     command += ["--processes", "1", "--rate-scale", "1000"]
     return subprocess.Popen(
@@ -95,6 +114,21 @@ def test_a_sigterm_to_the_demo_stops_every_process_it_started(tmp_path: Path) ->
             demo.kill()
     assert alive == [], f"left behind: {[process.pid for process in alive]}"
     assert not listening(web_port)
+
+
+def test_the_demo_reports_genre_and_bpm_coverage_and_octave_flags(tmp_path: Path) -> None:
+    cases = octave_cases(2)
+    assert len(cases) == 2
+    demo = start_demo(tmp_path, free_port(), free_port(), "--no-serve", recordings=cases)
+    try:
+        assert demo.wait(timeout=600) == 0, (tmp_path / "demo.err").read_text()
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    report = (tmp_path / "demo.out").read_text()
+    assert re.search(r"^genre coverage: \d+ of 2 tracks", report, re.MULTILINE), report
+    assert "reconciled BPM: 2 of 2 tracks (100.0%)" in report
+    assert "BPM octave flags (sources disagree by x2/x1.5): 2" in report
 
 
 @pytest.mark.parametrize("taken", ["web", "sandbox"])

@@ -61,10 +61,12 @@ def test_search_sends_type_artist_track_and_page_size() -> None:
 
 
 @responses.activate
-def test_fields_give_label_catalog_country_and_year() -> None:
+def test_fields_give_label_catalog_country_year_and_genres() -> None:
     responses.get(SEARCH, json=payload("discogs", "search"))
     first, second, _ = DiscogsSource().search("Lumen Drift", "Nightfall Avenue")
     assert first.fields() == {
+        "genre": "Deep House",  # styles come before the broad genre
+        "genres": ["Deep House", "Progressive House", "Electronic"],
         "discogs_id": 13370042,
         "label": "Helix Records",
         "catalog_number": "HLX042",

@@ -47,6 +47,8 @@ def test_track_info_reads_counts_tags_and_duration() -> None:
         "lastfm_playcount": 391877,
         "lastfm_listeners": 48210,
         "lastfm_tags": ["deep house", "electronic", "late night"],
+        "genre": "Deep House",  # the tags the genre taxonomy knows ("late night" is none)
+        "genres": ["Deep House", "Electronic"],
         "duration_ms": 241000,
     }
 

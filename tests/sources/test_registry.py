@@ -97,6 +97,9 @@ def test_precedence_is_the_table_merging_has_always_followed() -> None:
         "spotify_popularity": ("spotify",),
         "lastfm_playcount": ("lastfm",),
         "lastfm_listeners": ("lastfm",),
+        # Discogs styles and genres beat crowd tags for electronic music.
+        "genre": ("discogs", "lastfm"),
+        "genres": ("discogs", "lastfm"),
     }
 
 
