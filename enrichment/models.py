@@ -204,7 +204,8 @@ class Track(models.Model):
     # The primary genre (NULL until a source fills it): a column the original's readers select.
     genre = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     # Every canonical genre known (enrichment/genres.py), most trusted first; [] = none known.
-    genres = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    # Empty when none (a database default too, so another program's INSERT makes a valid row).
+    genres = ArrayField(models.CharField(max_length=100), default=list, db_default=[], blank=True)
 
     spotify_popularity = models.SmallIntegerField(null=True, blank=True)
     lastfm_playcount = models.PositiveBigIntegerField(null=True, blank=True)

@@ -18,7 +18,11 @@ class Migration(migrations.Migration):
             model_name="track",
             name="genres",
             field=django.contrib.postgres.fields.ArrayField(
-                base_field=models.CharField(max_length=100), blank=True, default=list, size=None
+                base_field=models.CharField(max_length=100),
+                blank=True,
+                db_default=[],
+                default=list,
+                size=None,
             ),
         ),
         migrations.AddConstraint(

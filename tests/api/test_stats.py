@@ -82,7 +82,8 @@ def test_stats_take_one_scan_of_tracks_and_one_of_statuses(
     track_scan, status_scan = (query["sql"] for query in captured.captured_queries)
     assert track_scan.endswith('FROM "tracks"')  # no WHERE, no JOIN: one pass
     assert 'COUNT("spotify_id")' in track_scan and 'COUNT("label")' in track_scan
-    assert "NULLIF" not in track_scan  # no column stores "" for unknown
+    # No column stores "" for unknown: only the genre list is counted by its length.
+    assert track_scan.count("NULLIF") == 1 and 'NULLIF(cardinality("genres"), 0)' in track_scan
     assert "JOIN" not in track_scan
     assert 'FROM "enrichment_status"' in status_scan and "GROUP BY" in status_scan
 
