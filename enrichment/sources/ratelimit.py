@@ -4,10 +4,18 @@ GCRA with reservations: one atomic UPDATE per call books the next free slot on t
 (`theoretical_arrival`), using the database clock so hosts agree; the caller then sleeps until
 its slot. Callers are served in booking order, none is falsely rejected, and the spacing is
 exact. (pyrate-limiter's Postgres bucket falsely rejected calls when processes contended.)
+
+Spacing is checked again when a request leaves, not only when it books: a worker the host
+wakes late (a busy machine) would otherwise go out next to the caller of the following slot.
+Right before sending, one atomic UPDATE claims the API's `last_sent` stamp, and only if the
+last request that left (any worker, database clock) left at least (1 - RATE_LIMIT_SAFETY_MARGIN)
+x the interval ago; a refused claim books a fresh slot. A per-process monotonic guard keeps
+threads of one process from racing for the same claim.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 from django.conf import settings
@@ -29,6 +37,14 @@ _WAIT = """
 SELECT greatest(theoretical_arrival - extract(epoch FROM clock_timestamp())::float8, 0)
   FROM rate_limit_state WHERE api = %s
 """
+_CLAIM = """
+WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
+UPDATE rate_limit_state AS state
+   SET last_sent = clock.now
+  FROM clock
+ WHERE state.api = %(api)s AND clock.now - state.last_sent >= %(gap)s
+RETURNING clock.now
+"""
 _PENALISE = """
 UPDATE rate_limit_state
    SET theoretical_arrival = greatest(
@@ -39,6 +55,10 @@ UPDATE rate_limit_state
 
 _rows_ready: set[tuple[str, str]] = set()
 _REBOOKS = 3  # fresh slots a late sleeper may take before it goes anyway
+_CLAIMS = 8  # refused claims (someone else just left) before the call is retried later
+# Per process and API: when this process last sent (monotonic), so its threads keep apart.
+_left_here: dict[str, float] = {}
+_left_lock = threading.Lock()
 
 
 class RateLimiter:
@@ -52,8 +72,12 @@ class RateLimiter:
         self.interval = 1.0 / rate
         self.max_wait = settings.RATE_LIMIT_MAX_WAIT if max_wait is None else max_wait
         self.late_tolerance = settings.RATE_LIMIT_LATE_TOLERANCE
+        # Two requests never leave closer than this (seconds), cluster-wide.
+        self.gap = self.interval * (1.0 - settings.RATE_LIMIT_SAFETY_MARGIN)
         # The last slot this limiter booked, in epoch seconds on the database clock.
         self.last_slot: float | None = None
+        # When this limiter's last request was allowed to leave (database clock).
+        self.last_sent: float | None = None
 
     def _ensure_row(self) -> None:
         # Once per process and database, not per limiter: a limiter is made per attempt.
@@ -94,8 +118,43 @@ class RateLimiter:
         )
 
     def acquire(self) -> None:
-        """Wait for this process's turn (bounded by max_wait)."""
-        self.wait_for(self.book())
+        """Wait for this process's turn (bounded by max_wait); the request may leave now."""
+        self.leave(self.book())
+
+    def leave(self, slot: float) -> None:
+        """Wait for a booked slot, then claim the right to send now (re-booking if refused).
+
+        LimiterBusy when a fresh slot is too far away or the claim keeps being refused: the
+        call is retried later rather than sent too close to another one.
+        """
+        for _ in range(_CLAIMS):
+            self.wait_for(slot)
+            self._keep_apart_here()
+            if self.claim():
+                return
+            slot = self.book()
+        raise LimiterBusy(self.api, "others kept sending first; retry later", retry_after=1.0)
+
+    def _keep_apart_here(self) -> None:
+        """Sleep until this process's last request to the API is `gap` old (no statement)."""
+        while True:
+            with _left_lock:
+                now = time.monotonic()
+                due = _left_here.get(self.api, -1e18) + self.gap
+                if now >= due:
+                    _left_here[self.api] = now
+                    return
+            time.sleep(due - now)
+
+    def claim(self) -> bool:
+        """Mark the request as leaving now, if the last one (any worker) left `gap` ago."""
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM, {"api": self.api, "gap": self.gap})
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        self.last_sent = float(row[0])
+        return True
 
     def book(self) -> float:
         """Book the next slot; when it comes, on this process's monotonic clock.
