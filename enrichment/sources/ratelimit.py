@@ -38,12 +38,18 @@ SELECT greatest(theoretical_arrival - extract(epoch FROM clock_timestamp())::flo
   FROM rate_limit_state WHERE api = %s
 """
 _CLAIM = """
-WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
-UPDATE rate_limit_state AS state
-   SET last_sent = clock.now
+WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now),
+claimed AS (
+    UPDATE rate_limit_state AS state
+       SET last_sent = clock.now
+      FROM clock
+     WHERE state.api = %(api)s AND clock.now - state.last_sent >= %(gap)s
+    RETURNING clock.now AS sent
+)
+SELECT claimed.sent, greatest(state.last_sent + %(gap)s - clock.now, 0)
   FROM clock
- WHERE state.api = %(api)s AND clock.now - state.last_sent >= %(gap)s
-RETURNING clock.now
+  JOIN rate_limit_state AS state ON state.api = %(api)s
+  LEFT JOIN claimed ON true
 """
 _PENALISE = """
 UPDATE rate_limit_state
@@ -122,39 +128,50 @@ class RateLimiter:
         self.leave(self.book())
 
     def leave(self, slot: float) -> None:
-        """Wait for a booked slot, then claim the right to send now (re-booking if refused).
+        """Wait for a booked slot, then claim the right to send now.
 
+        Refused (another worker's request left less than `gap` ago), the caller waits until
+        the gap has passed and claims again, as long as it is still within the late tolerance
+        of its own slot; beyond it, it books a fresh slot. So a request leaves neither closer
+        than `gap` to another nor later than the tolerance after a slot booked for it alone.
         LimiterBusy when a fresh slot is too far away or the claim keeps being refused: the
         call is retried later rather than sent too close to another one.
         """
         for _ in range(_CLAIMS):
-            self.wait_for(slot)
+            slot = self.wait_for(slot)
             self._keep_apart_here()
-            if self.claim():
+            wait = self.claim()
+            if wait is None:
                 return
-            slot = self.book()
+            if time.monotonic() + wait - slot > self.late_tolerance * self.interval:
+                slot = self.book()
+            else:
+                time.sleep(wait)
         raise LimiterBusy(self.api, "others kept sending first; retry later", retry_after=1.0)
 
     def _keep_apart_here(self) -> None:
         """Sleep until this process's last request to the API is `gap` old (no statement)."""
-        while True:
-            with _left_lock:
-                now = time.monotonic()
-                due = _left_here.get(self.api, -1e18) + self.gap
-                if now >= due:
-                    _left_here[self.api] = now
-                    return
-            time.sleep(due - now)
+        with _left_lock:
+            due = _left_here.get(self.api, -1e18) + self.gap
+        time.sleep(max(0.0, due - time.monotonic()))
 
-    def claim(self) -> bool:
-        """Mark the request as leaving now, if the last one (any worker) left `gap` ago."""
+    def claim(self) -> float | None:
+        """Mark the request as leaving now if the last one (any worker) left `gap` ago.
+
+        None when claimed; otherwise the seconds until the gap will have passed.
+        """
         with connection.cursor() as cursor:
             cursor.execute(_CLAIM, {"api": self.api, "gap": self.gap})
             row = cursor.fetchone()
-        if row is None:
-            return False
+        if row is None:  # the row is gone: booking again makes it
+            _rows_ready.discard((connection.settings_dict["NAME"], self.api))
+            return self.interval * (self.late_tolerance + 1)
+        if row[0] is None:
+            return max(float(row[1]), 0.001)
         self.last_sent = float(row[0])
-        return True
+        with _left_lock:
+            _left_here[self.api] = time.monotonic()
+        return None
 
     def book(self) -> float:
         """Book the next slot; when it comes, on this process's monotonic clock.
@@ -165,23 +182,25 @@ class RateLimiter:
         wait = self.reserve()
         return time.monotonic() + wait
 
-    def wait_for(self, slot: float) -> None:
+    def wait_for(self, slot: float) -> float:
         """Sleep until a booked slot (monotonic clock); woken too late, take a fresh slot.
 
         A sleeper that the operating system wakes late (a busy host) would go out next to the
         caller of the following slot, and the upstream would see two requests closer than the
         rate allows. Later than `late_tolerance` x the interval, the slot is given up and the
-        next free one booked (a few times at most; a full queue means going now).
+        next free one booked (a few times at most; a full queue means going now). Returns the
+        slot kept.
         """
         for _ in range(_REBOOKS):
             time.sleep(max(0.0, slot - time.monotonic()))
             if time.monotonic() - slot <= self.late_tolerance * self.interval:
-                return
+                return slot
             try:
                 slot = self.book()
             except LimiterBusy:
-                return
+                return slot
         time.sleep(max(0.0, slot - time.monotonic()))
+        return slot
 
     def penalise(self, seconds: float) -> None:
         """Push everyone's next slot at least `seconds` away (after a 429/503 Retry-After)."""

@@ -174,7 +174,8 @@ def test_a_request_leaves_only_a_safe_gap_after_the_last_one_that_left() -> None
     first.acquire()
     # A second worker that booked a later slot but claims at once (its clock ran ahead): the
     # claim is refused, since the last request left less than (1 - margin) x 0.1 s ago.
-    assert second.claim() is False
+    refused = second.claim()
+    assert refused is not None and 0 < refused <= second.gap
     second.acquire()  # it books a fresh slot, and then leaves far enough behind
     assert first.last_sent is not None and second.last_sent is not None
     assert second.last_sent - first.last_sent >= second.gap - 1e-5
@@ -196,11 +197,12 @@ def test_descheduled_senders_never_leave_closer_than_the_gap(
     lateness = itertools.cycle([0.0, 0.06, 0.0, 0.11, 0.02])
     lock = threading.Lock()
 
-    def wake_late(self: RateLimiter, slot: float) -> None:
-        waking(self, slot)
+    def wake_late(self: RateLimiter, slot: float) -> float:
+        kept = waking(self, slot)
         with lock:
             late = next(lateness)
         time.sleep(late)
+        return kept
 
     monkeypatch.setattr(RateLimiter, "wait_for", wake_late)
     sent: list[float] = []
