@@ -213,12 +213,20 @@ def recordings(count: int, seed: int = 11) -> list[Any]:
     return random.Random(seed).sample(every, count)
 
 
-def create_tracks(picks: Iterable[Any]) -> dict[str, Any]:
-    """One pending track per recording (artist + Spotify's title, no identifiers);
-    {track id: recording}."""
+def create_tracks(picks: Iterable[Any], *, with_isrc: bool = False) -> dict[str, Any]:
+    """One pending track per recording (artist + Spotify's title; no identifiers, or only the
+    ISRC); {track id: recording}."""
     from enrichment.models import EnrichmentStatus, Track
 
-    rows = [(Track(artist_name=r.artist.name, title=r.spotify_name), r) for r in picks]
+    rows = [
+        (
+            Track(
+                artist_name=r.artist.name, title=r.spotify_name, isrc=r.isrc if with_isrc else None
+            ),
+            r,
+        )
+        for r in picks
+    ]
     Track.objects.bulk_create([track for track, _ in rows], batch_size=2000)
     EnrichmentStatus.objects.bulk_create(
         [EnrichmentStatus(track=track) for track, _ in rows], batch_size=2000
