@@ -10,9 +10,10 @@ nothing. Nothing provider-specific lives here: the adapter names its API and its
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,23 @@ SELECT track.isrc
  ORDER BY track.isrc
  LIMIT %(limit)s
 """
+
+
+@contextlib.contextmanager
+def one_batch_at_a_time(api: str) -> Iterator[None]:
+    """Attempts batching for one API take turns (a session advisory lock, any process).
+
+    The later ones then usually find their answer filed by the batch before theirs, instead of
+    all sending overlapping batches at once (a wave of workers starting together). The lock is
+    held for one call at most (its rate-limit wait and HTTP timeout bound it).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [f"batch:{api}"])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"batch:{api}"])
 
 
 def waiting_isrcs(provider: str, id_column: str, after: str, limit: int) -> list[str]:

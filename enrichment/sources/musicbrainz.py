@@ -246,8 +246,13 @@ class MusicBrainzSource(Source):
         # A space in `inc` goes on the wire as "+", the documented separator.
         code = normalise_isrc(isrc)
         found, payload = batching.cached_answer(self, f"isrc/{isrc}", ISRC_PARAMS, "isrc")
-        if not found and code is not None and not self.force_refresh:
-            found, payload = self.isrc_batch(code)
+        others = [] if found or code is None or self.force_refresh else self._waiting(code)
+        if code is not None and others:  # alone, the single lookup is the better question
+            with batching.one_batch_at_a_time(self.name):
+                # The batch before ours (another worker's) may have answered this ISRC.
+                found, payload = batching.cached_answer(self, f"isrc/{isrc}", ISRC_PARAMS, "isrc")
+                if not found:
+                    found, payload = self.isrc_batch(code, others)
         if not found:
             payload = self.get_json(f"isrc/{isrc}", ISRC_PARAMS, endpoint="isrc", ttl=LOOKUP_TTL)
         return [
@@ -258,21 +263,23 @@ class MusicBrainzSource(Source):
             for recording in self._recordings(payload, "isrc")
         ]
 
-    def isrc_batch(self, code: str) -> tuple[bool, Any]:
-        """One `isrc:(A OR B ...)` search for this ISRC and up to 99 of waiting tracks.
+    def _waiting(self, code: str) -> list[str]:
+        """ISRCs of up to 99 other waiting tracks this source has not resolved."""
+        return batching.waiting_isrcs(self.name, "musicbrainz_id", code, MAX_SEARCH_ISRCS - 1)
+
+    def isrc_batch(self, code: str, others: list[str]) -> tuple[bool, Any]:
+        """One `isrc:(A OR B ...)` search for this ISRC and up to 99 of other waiting tracks.
 
         Each ISRC's share is cached as its single lookup's answer: its recordings, or a not
         found when the answer was complete (fewer results than the limit). (True, this ISRC's
-        payload), or (False, None) when the answer leaves it undecided (a leftover) or no
-        other track waits.
+        payload), or (False, None) when the answer leaves it undecided (a leftover).
         """
-        others = batching.waiting_isrcs(self.name, "musicbrainz_id", code, MAX_SEARCH_ISRCS - 1)
-        if not others:  # alone, the single lookup is the better question
-            return False, None
-        wanted = [code, *others]
+        wanted = [code, *others[: MAX_SEARCH_ISRCS - 1]]
         payload = self._isrc_search(wanted)
+        if payload is None:  # no answer to share out: nothing is decided
+            return False, None
         with parsing(self.name, "recording-search"):
-            items = dicts(as_dict(payload or {"recordings": []}, "body"), "recordings")
+            items = dicts(as_dict(payload, "body"), "recordings")
             complete = len(items) < MAX_SEARCH_ISRCS
             answers: dict[str, list[dict[str, Any]]] = {each: [] for each in wanted}
             for item in items:
