@@ -19,11 +19,13 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.figures import Figure, host
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "bench" / "output"
@@ -80,14 +82,26 @@ def say(*parts: Any) -> None:
     print(*parts, flush=True)
 
 
-def ratios(name: str, figures: Mapping[str, Any], details: Mapping[str, Any] | None = None) -> None:
-    """Print the final RATIOS line and keep the figures for bench.report."""
+def ratios(
+    name: str,
+    figures: Mapping[str, Any],
+    details: Mapping[str, Any] | None = None,
+    *,
+    measured: Sequence[Figure] = (),
+) -> None:
+    """Print the final RATIOS line and keep the figures for bench.report.
+
+    `measured`: the figures with their same-run references and targets (bench/figures.py),
+    which bench.report renders as ratios; `figures` stays the RATIOS line's key=value pairs.
+    """
     shown = " ".join(f"{key}={_fmt(value)}" for key, value in figures.items())
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     record = {
         "name": name,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": host(),
         "ratios": dict(figures),
+        "figures": [figure.as_dict() for figure in measured],
         "details": dict(details or {}),
     }
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(record, indent=2, default=str))
@@ -199,12 +213,20 @@ def recordings(count: int, seed: int = 11) -> list[Any]:
     return random.Random(seed).sample(every, count)
 
 
-def create_tracks(picks: Iterable[Any]) -> dict[str, Any]:
-    """One pending track per recording (artist + Spotify's title, no identifiers);
-    {track id: recording}."""
+def create_tracks(picks: Iterable[Any], *, with_isrc: bool = False) -> dict[str, Any]:
+    """One pending track per recording (artist + Spotify's title; no identifiers, or only the
+    ISRC); {track id: recording}."""
     from enrichment.models import EnrichmentStatus, Track
 
-    rows = [(Track(artist_name=r.artist.name, title=r.spotify_name), r) for r in picks]
+    rows = [
+        (
+            Track(
+                artist_name=r.artist.name, title=r.spotify_name, isrc=r.isrc if with_isrc else None
+            ),
+            r,
+        )
+        for r in picks
+    ]
     Track.objects.bulk_create([track for track, _ in rows], batch_size=2000)
     EnrichmentStatus.objects.bulk_create(
         [EnrichmentStatus(track=track) for track, _ in rows], batch_size=2000

@@ -1,18 +1,38 @@
 """Write bench/RESULTS.md from the figures the benchmarks left in bench/output/results/.
 
 python -m bench.report        (make bench runs it at the end)
+
+Generic: every benchmark's JSON carries its own figures, each with the reference measured in
+the same run and a target (bench/figures.py), and the host it ran on (date, CPU model, cores,
+load average). Each run gets its own section: a figure is shown as value / reference = ratio,
+so runs on a busy or slower machine stay comparable.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.__main__ import ORDER
 from bench.common import RESULTS_DIR, ROOT, machine
+from bench.figures import figures_from
 
 TARGET = ROOT / "bench" / "RESULTS.md"
+TITLES = {
+    "throughput": "1. Throughput vs the rate-limit bound",
+    "throughput_busy": "1b. Throughput beside one CPU-bound process per core",
+    "throughput_strict": "1c. Throughput, every sandbox burst pinned (strict, informative)",
+    "overhead": "2. Overhead (no limits, instant upstreams)",
+    "calls": "3. Calls per track per API",
+    "scale": "4. A million tracks",
+    "drill_breaker": "5. Drill: one API down 100%, breaker",
+    "drill_chaos": "6. Drill: chaos mix",
+    "drill_kill": "7. Drill: SIGKILL a worker; restart Postgres",
+    "catalogue": "8. Sandbox catalogue build",
+}
 
 
 def load() -> dict[str, dict[str, Any]]:
@@ -20,144 +40,67 @@ def load() -> dict[str, dict[str, Any]]:
     for path in sorted(RESULTS_DIR.glob("*.json")):
         record = json.loads(path.read_text())
         results[record["name"]] = record
-    return results
+    order = {name: index for index, name in enumerate(ORDER)}
+    return dict(sorted(results.items(), key=lambda item: (order.get(item[0], 99), item[0])))
 
 
-def ok(flag: bool) -> str:
-    return "yes" if flag else "**NO**"
+def number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "" if value is None else str(value)
 
 
-def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
-    """(benchmark, target, result, met?) rows of the summary table."""
-    table: list[tuple[str, str, str, str]] = []
-    if "throughput" in results:
-        r, d = results["throughput"]["ratios"], results["throughput"]["details"]
-        table.append(
-            (
-                "1. Throughput vs bound (x{:g} rates, {} tracks, {} workers x {} threads)".format(
-                    d["scale"], d["tracks"], d["processes"], d["concurrency"]
-                ),
-                ">= 0.9, 0 violations",
-                f"{r['tracks_per_s']} tracks/s / bound {r['bound']} ({d['bottleneck']}) = "
-                f"**{r['throughput']}** end to end, {r['steady']} steady; violations "
-                f"{r['violations']} (warm-up {r.get('warmup_violations', '?')})",
-                ok(r["throughput"] >= 0.9 and r["violations"] == 0),
-            )
+def verdict(met: bool | None) -> str:
+    return "" if met is None else "yes" if met else "**NO**"
+
+
+def run_line(record: Mapping[str, Any]) -> str:
+    """When and where a run happened: date, CPU model, cores, load average."""
+    box = record.get("host") or {}
+    at = (box.get("at") or record.get("at", "?")).replace("T", " ").replace("+00:00", " UTC")
+    if not box:
+        return f"Run {at} (machine and load not recorded by this benchmark version)."
+    load = " / ".join(f"{value:g}" for value in box.get("load_avg", []))
+    return (
+        f"Run {at} on {box.get('cpu')}, {box.get('cores')} cores; load average {load} (1/5/15 min)."
+    )
+
+
+def section(name: str, record: Mapping[str, Any]) -> list[str]:
+    lines = [f"## {TITLES.get(name, name)} (`{name}`)", "", run_line(record), ""]
+    lines += [
+        "| figure | value | reference (same run) | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for figure in figures_from(record):
+        unit = f" {figure['unit']}" if figure.get("unit") else ""
+        reference = figure.get("reference")
+        shown_reference = (
+            f"{number(reference)}{unit} {figure.get('reference_label', '')}".strip()
+            if reference is not None
+            else ""
         )
-    if "throughput_strict" in results:
-        r, d = results["throughput_strict"]["ratios"], results["throughput_strict"]["details"]
-        table.append(
-            (
-                f"1b. The same, every sandbox burst pinned to {max(d['bursts'].values()):g} "
-                "(strict; `--burst 2`, not in make bench)",
-                "(informative)",
-                f"ratio {r['throughput']} end to end, {r['steady']} steady; violations "
-                f"{r['violations']} at {d.get('violations_at_s')} s "
-                f"(warm-up {r['warmup_violations']})",
-                "(informative)",
-            )
+        ratio = figure.get("ratio")
+        lines.append(
+            f"| {figure['label']} | {number(figure['value'])}{unit}"
+            f" | {shown_reference} | {'' if ratio is None else f'**{ratio:.3g}**'}"
+            f" | {figure.get('target', '')} | {verdict(figure.get('met'))} |"
         )
-    if "overhead" in results:
-        r, d = results["overhead"]["ratios"], results["overhead"]["details"]
-        a, b = d["end_to_end"], d["breakdown"]
-        table.append(
-            (
-                "2. Overhead (no limits, 0 ms upstreams, cold cache)",
-                "report; as high as possible",
-                f"{r['tracks_per_s']} tracks/s = **{r['per_core']} tracks/s per core**; "
-                f"{r['per_cpu_s_ours']} tracks per CPU-s of workers+Postgres; CPU/track: workers "
-                f"{a['cpu_ms_per_track']['workers']} ms, Postgres "
-                f"{a['cpu_ms_per_track']['postgres']} ms; one thread: "
-                f"{b['ms_per_track']} ms/track = our code "
-                f"{r['our_code']:.0%} / database {r['database']:.0%} / HTTP {r['http']:.0%} "
-                f"({b['queries_per_track']} statements, {b['http_per_track']} HTTP per track)",
-                "reported",
-            )
-        )
-    if "calls" in results:
-        r, d = results["calls"]["ratios"], results["calls"]["details"]
-        per = ", ".join(f"{api} {value:g}" for api, value in d["per_track"].items())
-        warm = (r["warm_requeue"], r["warm_forget"], r["warm_reimport"])
-        table.append(
-            (
-                "3. Calls per track per API (cold), and on re-enriching unchanged tracks (warm)",
-                "re-enrich: 0 calls",
-                f"{r['calls_per_track']} calls/track ({per}); warm re-enrich: re-queued "
-                f"{warm[0]}, outcomes forgotten {warm[1]}, re-imported {warm[2]}",
-                ok(not any(warm)),
-            )
-        )
-    if "scale" in results:
-        r, d = results["scale"]["ratios"], results["scale"]["details"]
-        n = f"{d['tracks']:,}"
-        snapshot = d.get("stats_no_snapshot_ms")
-        table.append(
-            (
-                f"4a. /stats ({n} tracks)",
-                "< 100 ms",
-                f"**{r['stats_ms']} ms** (served snapshot); computed afresh: "
-                f"{d.get('stats_scan_ms')} ms"
-                + (f", /stats without snapshot {snapshot} ms" if snapshot else ""),
-                ok(r["stats_ms"] < 100),
-            )
-        )
-        admin = ", ".join(f"{name} {ms:.0f}" for name, ms in d["admin_ms"].items())
-        table.append(
-            (
-                f"4b. Admin track list, first page, filtered ({n})",
-                "< 300 ms",
-                f"**{r['admin_ms']} ms** slowest filter; all (ms): {admin}",
-                ok(r["admin_ms"] < 300),
-            )
-        )
-        table.append(
-            (
-                f"4c. Periodic due selection ({n})",
-                "< 100 ms",
-                f"**{r['due_ms']} ms** due_track_ids(100); add_missing_statuses(100) "
-                f"{d['add_missing_statuses_ms']} ms; due_track_ids(10000) "
-                f"{d['due_10000_ms']} ms",
-                ok(r["due_ms"] < 100),
-            )
-        )
-        table.append(
-            (
-                f"4d. Enqueue 100k jobs ({n})",
-                "< 10 s",
-                f"**{r['enqueue_100k_s']} s** (median of 3); again, all already queued: "
-                f"{d['requeue_s']} s",
-                ok(r["enqueue_100k_s"] < 10),
-            )
-        )
-    for name, label in (
-        ("drill_breaker", "5. Drill: one API down 100%, breaker"),
-        ("drill_chaos", "6. Drill: chaos mix"),
-        ("drill_kill", "7. Drill: SIGKILL a worker; restart Postgres"),
-    ):
-        if name in results:
-            r, d = results[name]["ratios"], results[name]["details"]
-            figures = ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("ok",))
-            failed = d.get("failed") or []
-            table.append(
-                (
-                    label,
-                    "nothing lost",
-                    figures + (f"; failed: {', '.join(failed)}" if failed else ""),
-                    ok(bool(r["ok"])),
-                )
-            )
-    if "catalogue" in results:
-        r, d = results["catalogue"]["ratios"], results["catalogue"]["details"]
-        table.append(
-            (
-                "8. Sandbox catalogue build (3000 vs 10 x 300 recordings)",
-                "linearity <= 1.5",
-                f"**{r['linearity']}**; {d['full_ms']} ms = {r['per_interpreter_start']} x a "
-                f"bare Python start ({d['python_ms']} ms)",
-                ok(r["linearity"] <= 1.5),
-            )
-        )
-    return table
+    return [*lines, ""]
+
+
+def summary(results: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    lines = ["| benchmark | run (UTC) | load average | targets met |", "|---|---|---|---|"]
+    for name, record in results.items():
+        verdicts = [f.get("met") for f in figures_from(record) if f.get("met") is not None]
+        met = f"{sum(1 for v in verdicts if v)}/{len(verdicts)}" if verdicts else "(none)"
+        box = record.get("host") or {}
+        load = " / ".join(f"{value:g}" for value in box.get("load_avg", [])) or "?"
+        at = record.get("at", "?").replace("T", " ").replace("+00:00", "")
+        lines.append(f"| {TITLES.get(name, name)} (`{name}`) | {at} | {load} | {met} |")
+    return [*lines, ""]
 
 
 def main() -> int:
@@ -166,38 +109,26 @@ def main() -> int:
     args = parser.parse_args()
     results = load()
     box = machine()
+    after = f" after `make bench` ({args.total_seconds / 60:.1f} min)" if args.total_seconds else ""
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `python -m bench.report` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-        + (
-            f" after `make bench` ({args.total_seconds / 60:.1f} min)."
-            if args.total_seconds
-            else "."
-        ),
+        f"Written by `python -m bench.report` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC{after}.",
         "",
         f"Machine: {box['cpu']}, {box['cores']} cores, {box['memory_gib']} GiB RAM, {box['os']}, "
-        f"Python {box['python']}, PostgreSQL {box['postgres']} (embedded, pgserver), "
-        f"load average now {box['load_avg']} (the machine is shared: other processes compete "
-        "for the same cores during runs).",
+        f"Python {box['python']}, PostgreSQL {box['postgres']} (embedded, pgserver). The machine "
+        "may be shared: each run below records its own date and load average, and every figure "
+        "is a ratio to a reference measured in that same run.",
         "",
-        "| benchmark | target | result | met |",
-        "|---|---|---|---|",
+        *summary(results),
     ]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(results)]
-    lines += [
-        "",
-        "Each run's date and every figure: `bench/output/results/<name>.json`. How each "
-        "figure is measured, what limits it and the fixes proposed: "
-        "[README.md](README.md).",
-        "",
-    ]
-    lines += ["## Runs", ""]
     for name, record in results.items():
-        lines.append(
-            f"- `{name}` at {record['at']}: "
-            + " ".join(f"{k}={v}" for k, v in record["ratios"].items())
-        )
+        lines += section(name, record)
+    lines += [
+        "Every figure and detail: `bench/output/results/<name>.json`. How each is measured, "
+        "what limits it and the fixes proposed: [README.md](README.md).",
+        "",
+    ]
     TARGET.write_text("\n".join(lines) + "\n")
     print(f"wrote {TARGET.relative_to(ROOT)}")
     return 0

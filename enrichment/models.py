@@ -595,6 +595,8 @@ class RateLimitState(models.Model):
     api = models.CharField(max_length=32, primary_key=True)
     # Theoretical arrival time (epoch seconds) of the next request that conforms to the rate.
     theoretical_arrival = models.FloatField(default=0.0)
+    # When the last request to this API left (epoch seconds, database clock), any worker.
+    last_sent = models.FloatField(default=0.0, db_default=0.0)
 
     class Meta:
         db_table = "rate_limit_state"

@@ -213,6 +213,9 @@ RATE_LIMIT_MAX_WAIT = _env.number("RATE_LIMIT_MAX_WAIT", 30.0, minimum=0, maximu
 # A request woken later than this fraction of its API's interval after its slot gives the slot
 # up and books the next one, so a descheduled worker never goes out next to the following one.
 RATE_LIMIT_LATE_TOLERANCE = _env.number("RATE_LIMIT_LATE_TOLERANCE", 0.5, minimum=0, maximum=10)
+# A request leaves only when the last one that left (cluster-wide) is at least
+# (1 - margin) x its API's interval ago; closer, it books a fresh slot instead.
+RATE_LIMIT_SAFETY_MARGIN = _env.number("RATE_LIMIT_SAFETY_MARGIN", 0.05, minimum=0, maximum=0.5)
 HTTP_TIMEOUT = _env.number("HTTP_TIMEOUT", 15.0, above=0, maximum=3600)
 
 # The sources enrichment asks, in any order (the pipeline fixes the order).

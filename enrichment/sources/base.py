@@ -208,7 +208,7 @@ class Source:
         with self.breaker.calling():
             # The breaker's bookkeeping reads happen while we wait, so the request leaves
             # the moment its slot arrives.
-            self.limiter.wait_for(slot)
+            self.limiter.leave(slot)
             self.network_calls += 1
             started = time.monotonic()
             try:

@@ -20,7 +20,8 @@ from django.conf import settings
 
 from enrichment.lookups import identify
 from enrichment.matching import Candidate
-from enrichment.sources.base import Source
+from enrichment.sources import batching
+from enrichment.sources.base import NOT_FOUND_TTL, Source
 from enrichment.sources.types import (
     PayloadError,
     Supplies,
@@ -41,6 +42,11 @@ from enrichment.titles import parse_version
 LOOKUP_TTL = timedelta(days=90)
 SEARCH_TTL = timedelta(days=14)
 MAX_SEARCH_ISRCS = 100  # one search answers at most `limit` (<= 100) recordings
+ISRC_PARAMS = {"inc": "artists releases", "fmt": "json"}
+_NOT_FOUND = {
+    "error": "Not Found",
+    "help": "For usage, please see: https://musicbrainz.org/development/mmd",
+}
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|https?://\S+|www\.\S+")
 _NO_LABEL = {"[no label]"}  # MusicBrainz's placeholders, not real values
@@ -231,12 +237,24 @@ class MusicBrainzSource(Source):
         return str(settings.MUSICBRAINZ_USER_AGENT)
 
     def isrc(self, isrc: str) -> list[Recording]:
-        """Recordings carrying an ISRC (each lists it: the answer names it once, at the top)."""
+        """Recordings carrying an ISRC (each lists it: the answer names it once, at the top).
+
+        Not cached yet, the ISRC is asked in a batch with those of other waiting tracks
+        (`isrc_batch`); the single lookup only when the batch leaves it undecided.
+        """
         # https://musicbrainz.org/doc/MusicBrainz_API#Non-MBID_Lookups
         # A space in `inc` goes on the wire as "+", the documented separator.
-        params = {"inc": "artists releases", "fmt": "json"}
-        payload = self.get_json(f"isrc/{isrc}", params, endpoint="isrc", ttl=LOOKUP_TTL)
         code = normalise_isrc(isrc)
+        found, payload = batching.cached_answer(self, f"isrc/{isrc}", ISRC_PARAMS, "isrc")
+        others = [] if found or code is None or self.force_refresh else self._waiting(code)
+        if code is not None and others:  # alone, the single lookup is the better question
+            with batching.one_batch_at_a_time(self.name):
+                # The batch before ours (another worker's) may have answered this ISRC.
+                found, payload = batching.cached_answer(self, f"isrc/{isrc}", ISRC_PARAMS, "isrc")
+                if not found:
+                    found, payload = self.isrc_batch(code, others)
+        if not found:
+            payload = self.get_json(f"isrc/{isrc}", ISRC_PARAMS, endpoint="isrc", ttl=LOOKUP_TTL)
         return [
             recording
             if code is None or code in recording.isrcs
@@ -244,6 +262,40 @@ class MusicBrainzSource(Source):
             else replace(recording, isrcs=(*recording.isrcs, code))
             for recording in self._recordings(payload, "isrc")
         ]
+
+    def _waiting(self, code: str) -> list[str]:
+        """ISRCs of up to 99 other waiting tracks this source has not resolved."""
+        return batching.waiting_isrcs(self.name, "musicbrainz_id", code, MAX_SEARCH_ISRCS - 1)
+
+    def isrc_batch(self, code: str, others: list[str]) -> tuple[bool, Any]:
+        """One `isrc:(A OR B ...)` search for this ISRC and up to 99 of other waiting tracks.
+
+        Each ISRC's share is cached as its single lookup's answer: its recordings, or a not
+        found when the answer was complete (fewer results than the limit). (True, this ISRC's
+        payload), or (False, None) when the answer leaves it undecided (a leftover).
+        """
+        wanted = [code, *others[: MAX_SEARCH_ISRCS - 1]]
+        payload = self._isrc_search(wanted)
+        if payload is None:  # no answer to share out: nothing is decided
+            return False, None
+        with parsing(self.name, "recording-search"):
+            items = dicts(as_dict(payload, "body"), "recordings")
+            complete = len(items) < MAX_SEARCH_ISRCS
+            answers: dict[str, list[dict[str, Any]]] = {each: [] for each in wanted}
+            for item in items:
+                for carried in filter(None, map(normalise_isrc, strings(item, "isrcs"))):
+                    answers.get(carried, []).append({k: v for k, v in item.items() if k != "score"})
+        for each, recordings in answers.items():
+            if recordings:
+                body = {"isrc": each, "recordings": recordings}
+                batching.file_answer(self, f"isrc/{each}", ISRC_PARAMS, body, ttl=LOOKUP_TTL)
+            elif complete:
+                batching.file_answer(
+                    self, f"isrc/{each}", ISRC_PARAMS, _NOT_FOUND, status=404, ttl=NOT_FOUND_TTL
+                )
+        if answers[code]:
+            return True, {"isrc": code, "recordings": answers[code]}
+        return complete, None
 
     def recording(self, mbid: str) -> Recording | None:
         """One recording with artists, releases and ISRCs (labels are not allowed here)."""
@@ -267,16 +319,25 @@ class MusicBrainzSource(Source):
 
     def search_isrcs(self, isrcs: Iterable[str]) -> dict[str, list[Recording]]:
         """Recordings for up to 100 ISRCs in one `isrc:(A OR B ...)` search; [] when none."""
-        # https://musicbrainz.org/doc/MusicBrainz_API/Search#Recording
         wanted = sorted({code for code in map(normalise_isrc, isrcs) if code})
-        if len(wanted) > MAX_SEARCH_ISRCS:
-            raise ValueError(f"at most {MAX_SEARCH_ISRCS} ISRCs per call, got {len(wanted)}")
         if not wanted:
             return {}
-        terms = " OR ".join(lucene_escape(code) for code in wanted)
-        # An ISRC answer is as stable as an ID lookup, so it keeps as long.
-        found = self._search(f"isrc:({terms})", MAX_SEARCH_ISRCS, ttl=LOOKUP_TTL)
+        found = self._recordings(self._isrc_search(wanted), "recording-search")
         return {code: [rec for rec in found if code in rec.isrcs] for code in wanted}
+
+    def _isrc_search(self, codes: list[str]) -> Any:
+        """The raw answer of one `isrc:(A OR B ...)` recording search (at most 100 codes)."""
+        # https://musicbrainz.org/doc/MusicBrainz_API/Search#Recording
+        if len(codes) > MAX_SEARCH_ISRCS:
+            raise ValueError(f"at most {MAX_SEARCH_ISRCS} ISRCs per call, got {len(codes)}")
+        terms = " OR ".join(lucene_escape(code) for code in sorted(codes))
+        params: dict[str, str | int] = {
+            "query": f"isrc:({terms})",
+            "limit": MAX_SEARCH_ISRCS,
+            "fmt": "json",
+        }
+        # An ISRC answer is as stable as an ID lookup, so it keeps as long.
+        return self.get_json("recording", params, endpoint="recording-search", ttl=LOOKUP_TTL)
 
     def _search(self, query: str, limit: int, *, ttl: timedelta) -> list[Recording]:
         params: dict[str, str | int] = {

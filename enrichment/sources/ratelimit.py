@@ -4,10 +4,18 @@ GCRA with reservations: one atomic UPDATE per call books the next free slot on t
 (`theoretical_arrival`), using the database clock so hosts agree; the caller then sleeps until
 its slot. Callers are served in booking order, none is falsely rejected, and the spacing is
 exact. (pyrate-limiter's Postgres bucket falsely rejected calls when processes contended.)
+
+Spacing is checked again when a request leaves, not only when it books: a worker the host
+wakes late (a busy machine) would otherwise go out next to the caller of the following slot.
+Right before sending, one atomic UPDATE claims the API's `last_sent` stamp, and only if the
+last request that left (any worker, database clock) left at least (1 - RATE_LIMIT_SAFETY_MARGIN)
+x the interval ago; a refused claim books a fresh slot. A per-process monotonic guard keeps
+threads of one process from racing for the same claim.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 from django.conf import settings
@@ -29,6 +37,20 @@ _WAIT = """
 SELECT greatest(theoretical_arrival - extract(epoch FROM clock_timestamp())::float8, 0)
   FROM rate_limit_state WHERE api = %s
 """
+_CLAIM = """
+WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now),
+claimed AS (
+    UPDATE rate_limit_state AS state
+       SET last_sent = clock.now
+      FROM clock
+     WHERE state.api = %(api)s AND clock.now - state.last_sent >= %(gap)s
+    RETURNING clock.now AS sent
+)
+SELECT claimed.sent, greatest(state.last_sent + %(gap)s - clock.now, 0)
+  FROM clock
+  JOIN rate_limit_state AS state ON state.api = %(api)s
+  LEFT JOIN claimed ON true
+"""
 _PENALISE = """
 UPDATE rate_limit_state
    SET theoretical_arrival = greatest(
@@ -39,6 +61,10 @@ UPDATE rate_limit_state
 
 _rows_ready: set[tuple[str, str]] = set()
 _REBOOKS = 3  # fresh slots a late sleeper may take before it goes anyway
+_CLAIMS = 8  # refused claims (someone else just left) before the call is retried later
+# Per process and API: when this process last sent (monotonic), so its threads keep apart.
+_left_here: dict[str, float] = {}
+_left_lock = threading.Lock()
 
 
 class RateLimiter:
@@ -52,8 +78,12 @@ class RateLimiter:
         self.interval = 1.0 / rate
         self.max_wait = settings.RATE_LIMIT_MAX_WAIT if max_wait is None else max_wait
         self.late_tolerance = settings.RATE_LIMIT_LATE_TOLERANCE
+        # Two requests never leave closer than this (seconds), cluster-wide.
+        self.gap = self.interval * (1.0 - settings.RATE_LIMIT_SAFETY_MARGIN)
         # The last slot this limiter booked, in epoch seconds on the database clock.
         self.last_slot: float | None = None
+        # When this limiter's last request was allowed to leave (database clock).
+        self.last_sent: float | None = None
 
     def _ensure_row(self) -> None:
         # Once per process and database, not per limiter: a limiter is made per attempt.
@@ -94,8 +124,54 @@ class RateLimiter:
         )
 
     def acquire(self) -> None:
-        """Wait for this process's turn (bounded by max_wait)."""
-        self.wait_for(self.book())
+        """Wait for this process's turn (bounded by max_wait); the request may leave now."""
+        self.leave(self.book())
+
+    def leave(self, slot: float) -> None:
+        """Wait for a booked slot, then claim the right to send now.
+
+        Refused (another worker's request left less than `gap` ago), the caller waits until
+        the gap has passed and claims again, as long as it is still within the late tolerance
+        of its own slot; beyond it, it books a fresh slot. So a request leaves neither closer
+        than `gap` to another nor later than the tolerance after a slot booked for it alone.
+        LimiterBusy when a fresh slot is too far away or the claim keeps being refused: the
+        call is retried later rather than sent too close to another one.
+        """
+        for _ in range(_CLAIMS):
+            slot = self.wait_for(slot)
+            self._keep_apart_here()
+            wait = self.claim()
+            if wait is None:
+                return
+            if time.monotonic() + wait - slot > self.late_tolerance * self.interval:
+                slot = self.book()
+            else:
+                time.sleep(wait)
+        raise LimiterBusy(self.api, "others kept sending first; retry later", retry_after=1.0)
+
+    def _keep_apart_here(self) -> None:
+        """Sleep until this process's last request to the API is `gap` old (no statement)."""
+        with _left_lock:
+            due = _left_here.get(self.api, -1e18) + self.gap
+        time.sleep(max(0.0, due - time.monotonic()))
+
+    def claim(self) -> float | None:
+        """Mark the request as leaving now if the last one (any worker) left `gap` ago.
+
+        None when claimed; otherwise the seconds until the gap will have passed.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM, {"api": self.api, "gap": self.gap})
+            row = cursor.fetchone()
+        if row is None:  # the row is gone: booking again makes it
+            _rows_ready.discard((connection.settings_dict["NAME"], self.api))
+            return self.interval * (self.late_tolerance + 1)
+        if row[0] is None:
+            return max(float(row[1]), 0.001)
+        self.last_sent = float(row[0])
+        with _left_lock:
+            _left_here[self.api] = time.monotonic()
+        return None
 
     def book(self) -> float:
         """Book the next slot; when it comes, on this process's monotonic clock.
@@ -106,23 +182,25 @@ class RateLimiter:
         wait = self.reserve()
         return time.monotonic() + wait
 
-    def wait_for(self, slot: float) -> None:
+    def wait_for(self, slot: float) -> float:
         """Sleep until a booked slot (monotonic clock); woken too late, take a fresh slot.
 
         A sleeper that the operating system wakes late (a busy host) would go out next to the
         caller of the following slot, and the upstream would see two requests closer than the
         rate allows. Later than `late_tolerance` x the interval, the slot is given up and the
-        next free one booked (a few times at most; a full queue means going now).
+        next free one booked (a few times at most; a full queue means going now). Returns the
+        slot kept.
         """
         for _ in range(_REBOOKS):
             time.sleep(max(0.0, slot - time.monotonic()))
             if time.monotonic() - slot <= self.late_tolerance * self.interval:
-                return
+                return slot
             try:
                 slot = self.book()
             except LimiterBusy:
-                return
+                return slot
         time.sleep(max(0.0, slot - time.monotonic()))
+        return slot
 
     def penalise(self, seconds: float) -> None:
         """Push everyone's next slot at least `seconds` away (after a 429/503 Retry-After)."""

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
+import threading
 import time
+from typing import Any
 
 import pytest
+from django.db import connection
 
 from enrichment.sources.errors import RateLimited
 from enrichment.sources.ratelimit import RateLimiter
@@ -162,3 +167,101 @@ def test_a_limit_row_deleted_under_a_running_process_is_made_again() -> None:
     RateLimitState.objects.filter(api="test-vanished").delete()
     assert limiter.reserve() == 0.0  # a fresh row, not a false "queue is 5 s long"
     assert RateLimitState.objects.filter(api="test-vanished").exists()
+
+
+def test_a_request_leaves_only_a_safe_gap_after_the_last_one_that_left() -> None:
+    first, second = RateLimiter("test-claim", 10.0), RateLimiter("test-claim", 10.0)
+    first.acquire()
+    # A second worker that booked a later slot but claims at once (its clock ran ahead): the
+    # claim is refused, since the last request left less than (1 - margin) x 0.1 s ago.
+    refused = second.claim()
+    assert refused is not None and 0 < refused <= second.gap
+    second.acquire()  # it books a fresh slot, and then leaves far enough behind
+    assert first.last_sent is not None and second.last_sent is not None
+    assert second.last_sent - first.last_sent >= second.gap - 1e-5
+
+
+def test_the_gap_is_the_interval_less_the_safety_margin(settings: Any) -> None:
+    settings.RATE_LIMIT_SAFETY_MARGIN = 0.1
+    assert RateLimiter("test-margin", 4.0).gap == pytest.approx(0.225)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_descheduled_senders_never_leave_closer_than_the_gap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every other wake-up comes late by up to two intervals, as on a host where the workers
+    # are descheduled between their slot and their send: the moments requests leave (the
+    # claims, on the database clock) still keep the gap.
+    waking = RateLimiter.wait_for
+    lateness = itertools.cycle([0.0, 0.06, 0.0, 0.11, 0.02])
+    lock = threading.Lock()
+
+    def wake_late(self: RateLimiter, slot: float) -> float:
+        kept = waking(self, slot)
+        with lock:
+            late = next(lateness)
+        time.sleep(late)
+        return kept
+
+    monkeypatch.setattr(RateLimiter, "wait_for", wake_late)
+    sent: list[float] = []
+
+    def worker() -> None:
+        limiter = RateLimiter("test-descheduled", 20.0, max_wait=60)
+        try:
+            for _ in range(6):
+                limiter.acquire()
+                assert limiter.last_sent is not None
+                with lock:
+                    sent.append(limiter.last_sent)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(sent) == 24
+    gap = RateLimiter("test-descheduled", 20.0).gap
+    close = [(a, b) for a, b in itertools.pairwise(sorted(sent)) if b - a < gap - 1e-5]
+    assert close == []
+
+
+STOPPED_CHILD = """
+import json
+from enrichment.sources.ratelimit import RateLimiter
+limiter = RateLimiter("test-stopped", {rate}, max_wait=60)
+sent = []
+for _ in range({calls}):
+    limiter.acquire()
+    sent.append(limiter.last_sent)
+print(json.dumps(sent))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_workers_stopped_and_continued_never_bunch_their_requests() -> None:
+    # Real processes, really descheduled: SIGSTOP/SIGCONT one of them over and over while all
+    # send. Whatever the timing, the requests that leave keep the gap (database clock).
+    rate, calls = 20.0, 12
+    children = [start_snippet(STOPPED_CHILD.format(rate=rate, calls=calls)) for _ in range(3)]
+    victim = children[0]
+    for pause in itertools.islice(itertools.cycle([0.03, 0.07, 0.12]), 30):
+        if victim.poll() is not None:
+            break
+        os.kill(victim.pid, signal.SIGSTOP)
+        time.sleep(pause)
+        os.kill(victim.pid, signal.SIGCONT)
+        time.sleep(pause / 2)
+    sent: list[float] = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        sent += json.loads(out.strip().splitlines()[-1])
+    assert len(sent) == 3 * calls
+    gap = (1 / rate) * (1 - 0.05)
+    close = [(a, b) for a, b in itertools.pairwise(sorted(sent)) if b - a < gap - 1e-5]
+    assert close == []

@@ -1,0 +1,15 @@
+"""The shared limiter records when the last request to each API left (checked at send time)."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("enrichment", "0011_track_tidal_id")]
+
+    operations = [
+        migrations.AddField(
+            model_name="ratelimitstate",
+            name="last_sent",
+            field=models.FloatField(default=0.0, db_default=0.0),
+        ),
+    ]
