@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("enrichment", "0011_track_tidal_id")]
+    dependencies = [("enrichment", "0014_bpm_genres")]
 
     operations = [
         migrations.AddField(
