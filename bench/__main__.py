@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = (
     "throughput",
+    "pacing",
     "overhead",
     "calls",
     "scale",

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import uuid
 
 from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from procrastinate.contrib.django import app
-from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
 
 from enrichment import follow_ups, pacing, pipeline
@@ -79,18 +86,29 @@ def _queued(track_id: str, source: str) -> bool:
 
 
 def defer_follow_ups(track_id: str, sources: list[str], *, force_refresh: bool = False) -> None:
-    """Queue one follow-up per source (one already waiting or running is kept)."""
+    """Queue one follow-up per source (one already waiting is kept), in the caller's
+    transaction. Through Django's connection, not Procrastinate's: this runs in a worker's
+    pool thread, where the worker's own (async) connector must not be used."""
     for source in sources:
-        deferrer = enrich_track_source.configure(
-            queue=pacing.queue_for(source),
-            queueing_lock=pacing.follow_up_lock(track_id, source),
-            priority=FOLLOW_UP_PRIORITY,
+        job = (
+            pacing.queue_for(source),
+            FOLLOW_UP_TASK,
+            FOLLOW_UP_PRIORITY,
+            pacing.follow_up_lock(track_id, source),
+            json.dumps({"track_id": track_id, "source": source, "force_refresh": force_refresh}),
         )
         try:
-            with transaction.atomic():  # AlreadyEnqueued must not poison the outer transaction
-                deferrer.defer(track_id=track_id, source=source, force_refresh=force_refresh)
-        except AlreadyEnqueued:
+            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint each
+                cursor.execute(DEFER_SQL, job)
+        except IntegrityError:  # the queueing lock: a follow-up is already waiting
             logger.info("follow-up %s of %s already queued", source, track_id)
+
+
+# Procrastinate's own deferral function (it notifies the workers listening on the queue).
+DEFER_SQL = (
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(%s, %s, %s, NULL, %s, %s::jsonb, "
+    "NULL)::procrastinate_job_to_defer_v1]))"
+)
 
 
 def follow_ups_for(force_refresh: bool) -> pipeline.FollowUps:

@@ -78,7 +78,12 @@ def follow_up_locks(track_ids: Iterable[object]) -> list[str]:
 
 
 def follow_up_concurrency(provider: str, most: int) -> int:
-    """Jobs at once for a follow-up queue's worker: enough to keep its source at its rate,
-    few enough that none waits for its turn longer than half of RATE_LIMIT_MAX_WAIT."""
-    enough = math.floor(rate(provider) * settings.RATE_LIMIT_MAX_WAIT / 2)
-    return max(1, min(most, max(2, enough)))
+    """Jobs at once for a follow-up queue's worker: enough to keep its source at its rate
+    (a quarter of a second of work per job), few enough that none waits for its turn longer
+    than half of RATE_LIMIT_MAX_WAIT, and at most `most` (each job holds a connection)."""
+    enough = math.ceil(rate(provider) * WORK_SECONDS)
+    patient = math.floor(rate(provider) * settings.RATE_LIMIT_MAX_WAIT / 2)
+    return max(1, min(most, max(2, min(enough, patient))))
+
+
+WORK_SECONDS = 0.25
