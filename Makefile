@@ -56,13 +56,16 @@ clean: db-stop  ## remove the virtualenv and the embedded database
 	rm -rf $(VENV) .songnodes
 
 # --- benchmarks and drills (bench/README.md); each uses its own Postgres under bench/output/ ---
-.PHONY: bench-throughput bench-overhead bench-calls bench-scale bench-breaker bench-chaos bench-kill bench-catalogue bench-report
+.PHONY: bench-throughput bench-pacing bench-overhead bench-calls bench-scale bench-breaker bench-chaos bench-kill bench-catalogue bench-report
 
 bench: $(INSTALLED)  ## every benchmark and fault drill in sequence (~10 min), then bench/RESULTS.md
 	$(BIN)/python -m bench
 
 bench-throughput: $(INSTALLED)  ## 1. tracks/s against the rate-limit bound, sandbox violations
 	$(BIN)/python -m bench.throughput
+
+bench-pacing: $(INSTALLED)  ## 1b. BPM+Camelot first: 95 % of tracks vs the fast sources' bound
+	$(BIN)/python -m bench.pacing
 
 bench-overhead: $(INSTALLED)  ## 2. no limits, instant upstreams: tracks/s per core, time split
 	$(BIN)/python -m bench.overhead
