@@ -27,6 +27,21 @@ def ok(flag: bool) -> str:
     return "yes" if flag else "**NO**"
 
 
+def pacing_row(r: dict[str, Any], d: dict[str, Any]) -> tuple[str, str, str, str]:
+    """BPM and Camelot first (bench.pacing)."""
+    return (
+        f"1c. BPM+Camelot first (x{d['scale']:g} rates, {d['tracks']} tracks; follow-ups: "
+        f"{', '.join(d['follow_up_apis'])})",
+        "first >= 0.9, full >= 0.95, 0 violations",
+        f"95 % of {d['identifiable']} identifiable tracks with BPM+Camelot after "
+        f"{r['bpm_camelot_95_s']} s = **{r['first']}** of the {d['first_bottleneck']} bound; "
+        f"all sources settled after {r['full_s']} s = **{r['full']}** of the "
+        f"{d['bottleneck']} bound; violations {r['violations']}; load average "
+        f"{', '.join(f'{x:.1f}' for x in d['load_average'])}",
+        ok(r["first"] >= 0.9 and r["full"] >= 0.95 and r["violations"] == 0),
+    )
+
+
 def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     """(benchmark, target, result, met?) rows of the summary table."""
     table: list[tuple[str, str, str, str]] = []
@@ -57,6 +72,8 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
                 "(informative)",
             )
         )
+    if "pacing" in results:
+        table.append(pacing_row(results["pacing"]["ratios"], results["pacing"]["details"]))
     if "overhead" in results:
         r, d = results["overhead"]["ratios"], results["overhead"]["details"]
         a, b = d["end_to_end"], d["breakdown"]
