@@ -27,13 +27,13 @@ from procrastinate.job_context import JobContext
 
 from enrichment import follow_ups, pacing, pipeline
 from enrichment.logging import log_context
-from enrichment.models import jobs
 from enrichment.tasks import (
     DATABASE_WAIT_SECONDS,
     QUEUE,
     TransientEnrichmentFailure,
     TransientRetry,
     _enrichment_executor,
+    lock_waiting,
     wait_for_database,
 )
 
@@ -81,8 +81,7 @@ def run_follow_up(track_id: str, source: str, force_refresh: bool) -> pipeline.E
 
 def _queued(track_id: str, source: str) -> bool:
     """Is another follow-up of this track and source waiting in its queue?"""
-    lock = pacing.follow_up_lock(track_id, source)
-    return jobs().filter(queueing_lock=lock, status="todo").exists()
+    return lock_waiting(pacing.follow_up_lock(track_id, source))
 
 
 def defer_follow_ups(track_id: str, sources: list[str], *, force_refresh: bool = False) -> None:

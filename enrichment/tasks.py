@@ -170,7 +170,17 @@ def waited_for(job_id: int) -> bool:
 
 def already_queued(track_id: uuid.UUID | str) -> bool:
     """Is a job for this track waiting in the queue?"""
-    return jobs().filter(queueing_lock=queueing_lock(track_id), status="todo").exists()
+    return lock_waiting(queueing_lock(track_id))
+
+
+def lock_waiting(lock: str) -> bool:
+    """Does a waiting job hold this queueing lock? False when the database cannot say (it
+    went away mid-job): the job then asks for its retry itself instead of failing for good."""
+    try:
+        return jobs().filter(queueing_lock=lock, status="todo").exists()
+    except (OperationalError, InterfaceError):
+        connection.close()
+        return False
 
 
 def queueing_lock(track_id: uuid.UUID | str) -> str:
