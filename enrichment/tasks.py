@@ -164,8 +164,13 @@ async def enrich_track(context: JobContext, track_id: str, force_refresh: bool =
 
 
 def waited_for(job_id: int) -> bool:
-    """Is a caller waiting for this job (its priority is above WAITED_FOR_ABOVE)?"""
-    return jobs().filter(id=job_id, priority__gt=WAITED_FOR_ABOVE).exists()
+    """Is a caller waiting for this job (its priority is above WAITED_FOR_ABOVE)? False when
+    the database cannot say: the attempt then meets the outage and asks for its retry."""
+    try:
+        return jobs().filter(id=job_id, priority__gt=WAITED_FOR_ABOVE).exists()
+    except (OperationalError, InterfaceError):
+        connection.close()
+        return False
 
 
 def already_queued(track_id: uuid.UUID | str) -> bool:
