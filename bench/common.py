@@ -552,7 +552,11 @@ BEGIN
     INSERT INTO bench_status_audit
       (track_id, old_status, new_status, old_claimed_at, error, old_pending, pending_only)
     VALUES (NEW.track_id, OLD.status, NEW.status, OLD.claimed_at, NEW.error_message,
-      jsonb_path_exists(OLD.source_outcomes, '$.* ? (@.outcome == "pending")'), pending_only);
+      -- old_pending: a source still to answer (pending, or failed and retried): the status
+      -- may then change without a claim, by that source's follow-up job
+      jsonb_path_exists(OLD.source_outcomes, '$.* ? (@.outcome != "data" && '
+        '@.outcome != "not_found" && @.outcome != "skipped" && @.outcome != "unavailable")'),
+      pending_only);
   END IF;
   RETURN NEW;
 END $$ LANGUAGE plpgsql;
