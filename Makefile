@@ -56,7 +56,7 @@ clean: db-stop  ## remove the virtualenv and the embedded database
 	rm -rf $(VENV) .songnodes
 
 # --- benchmarks and drills (bench/README.md); each uses its own Postgres under bench/output/ ---
-.PHONY: bench-throughput bench-throughput-busy bench-overhead bench-calls bench-scale bench-breaker bench-chaos bench-kill bench-catalogue bench-report
+.PHONY: bench-throughput bench-throughput-busy bench-pacing bench-overhead bench-calls bench-scale bench-breaker bench-chaos bench-kill bench-catalogue bench-report
 
 bench: $(INSTALLED)  ## every benchmark and fault drill in sequence (~10 min), then bench/RESULTS.md
 	$(BIN)/python -m bench
@@ -66,6 +66,9 @@ bench-throughput: $(INSTALLED)  ## 1. tracks/s against the rate-limit bound, san
 
 bench-throughput-busy: $(INSTALLED)  ## 1b. the same beside one CPU-bound process per core
 	$(BIN)/python -m bench.throughput_busy
+
+bench-pacing: $(INSTALLED)  ## 1c. BPM+Camelot first: 95 % of tracks vs the fast sources' bound
+	$(BIN)/python -m bench.pacing
 
 bench-overhead: $(INSTALLED)  ## 2. no limits, instant upstreams: tracks/s per core, time split
 	$(BIN)/python -m bench.overhead

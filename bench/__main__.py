@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ORDER = (
     "throughput",
     "throughput_busy",
+    "pacing",
     "overhead",
     "calls",
     "scale",

@@ -133,7 +133,10 @@ def main() -> int:
         all(during[api] > 0.5 * before[api] for api in others),
         _r(during),
     )
-    hit = sql("SELECT DISTINCT track_id FROM bench_status_audit WHERE new_status = 'partial'")
+    hit = sql(
+        "SELECT DISTINCT track_id FROM bench_status_audit "
+        "WHERE new_status = 'partial' AND NOT pending_only"
+    )
     hit_ids = [row[0] for row in hit]
     final = dict(
         sql(

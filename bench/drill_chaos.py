@@ -108,12 +108,13 @@ def main() -> int:
     total_faults = sum(sum(faults.values()) for faults in injected.values())
     checks.check("faults were injected", total_faults > 0, total_faults)
     hit = sql(
-        "SELECT count(DISTINCT track_id) FROM bench_status_audit WHERE new_status = 'partial'"
+        "SELECT count(DISTINCT track_id) FROM bench_status_audit "
+        "WHERE new_status = 'partial' AND NOT pending_only"
     )
     say(f"tracks that went partial at some point: {hit[0][0]}; why (first error per write):")
     reasons = sql(
         "SELECT split_part(error, ';', 1) AS first, count(*) FROM bench_status_audit "
-        "WHERE new_status = 'partial' GROUP BY 1 ORDER BY 2 DESC LIMIT 8"
+        "WHERE new_status = 'partial' AND NOT pending_only GROUP BY 1 ORDER BY 2 DESC LIMIT 8"
     )
     for reason, count in reasons:
         say(f"   {count:5}  {reason[:150]}")

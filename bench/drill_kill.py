@@ -52,7 +52,7 @@ def kill_part(sandbox: Sandbox, tracks: int, checks: Checks) -> dict:
     )
     recovered = sql(
         "SELECT count(*) FROM bench_status_audit WHERE old_status = 'in_progress' "
-        "AND new_status = 'pending'"
+        "AND new_status = 'pending' AND error IS NULL"
     )[0][0]
     say(f"part 1 finished after {run.seconds:.0f}s; claims released by the recovery: {recovered}")
     checks.check("a worker was killed", bool(killed))

@@ -24,7 +24,8 @@ TARGET = ROOT / "bench" / "RESULTS.md"
 TITLES = {
     "throughput": "1. Throughput vs the rate-limit bound",
     "throughput_busy": "1b. Throughput beside one CPU-bound process per core",
-    "throughput_strict": "1c. Throughput, every sandbox burst pinned (strict, informative)",
+    "pacing": "1c. BPM and Camelot first (per-source pacing)",
+    "throughput_strict": "1d. Throughput, every sandbox burst pinned (strict, informative)",
     "overhead": "2. Overhead (no limits, instant upstreams)",
     "calls": "3. Calls per track per API",
     "scale": "4. A million tracks",

@@ -82,6 +82,10 @@ class Attempt:
         default_factory=dict
     )  # provider -> ids a curator refused
     skip: set[str] = field(default_factory=set)  # settled on an earlier attempt
+    # Left to follow-up jobs (enrichment.pacing): not asked by this attempt, marked pending.
+    pending: set[str] = field(default_factory=set)
+    # The release year the track already holds (a follow-up attempt has no other finds).
+    known_release_year: int | None = None
     force_refresh: bool = False
     found: dict[str, Found] = field(default_factory=dict)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
@@ -109,7 +113,8 @@ class Attempt:
 
     def wants(self, provider: Provider) -> bool:
         """Should this attempt ask the provider (its API enabled, and not settled before)?"""
-        return provider.api in self.enabled and provider.name not in self.skip
+        asked = provider.name not in self.skip and provider.name not in self.pending
+        return provider.api in self.enabled and asked
 
     def ask(self, provider: Provider, step: Step) -> None:
         """Run one step, turning any SourceError into that provider's outcome."""

@@ -515,6 +515,8 @@ class SourceOutcome(models.TextChoices):
     CONFIG_ERROR = "config_error", "misconfigured"
     UNCONFIGURED = "unconfigured", "no credentials"
     MALFORMED = "malformed", "unreadable answer"
+    # Left to a follow-up job on the source's own queue (enrichment.pacing).
+    PENDING = "pending", "queued for its own job"
 
     @classmethod
     def settled(cls) -> frozenset[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from enrichment import metrics, track_metadata
+from enrichment import metrics, pacing, track_metadata
 from enrichment.isrc_conflicts import without_held_identifiers
 from enrichment.logging import log_context
 from enrichment.lookups import Attempt, run_all
@@ -47,6 +48,9 @@ Status = EnrichmentStatus.Status
 # may make it later).
 MALFORMED_RETRY_SECONDS = 60.0
 SETTLED_OR_REVIEW = SourceOutcome.settled() | {SourceOutcome.REVIEW}
+# Queues the follow-up jobs of a track's slow sources, inside the transaction that marks
+# them pending (so a crash between the two loses neither): (track id, providers).
+FollowUps = Callable[[str, list[str]], None]
 
 
 @dataclass
@@ -65,6 +69,7 @@ class EnrichmentResult:
     cache_hits: int = 0
     retry_after: float | None = None
     claimed: bool = True
+    follow_ups: list[str] = field(default_factory=list)  # sources left to their own jobs
 
     @property
     def transient(self) -> bool:
@@ -90,21 +95,26 @@ def claim(track_id: uuid.UUID | str) -> bool:
     return claimed == 1
 
 
-def enrich(track_id: uuid.UUID | str, *, force_refresh: bool = False) -> EnrichmentResult:
-    """Run one attempt; a lost claim returns at once with claimed=False."""
+def enrich(
+    track_id: uuid.UUID | str, *, force_refresh: bool = False, follow_ups: FollowUps | None = None
+) -> EnrichmentResult:
+    """Run one attempt; a lost claim returns at once with claimed=False. With `follow_ups`,
+    the slow sources (enrichment.pacing) are left pending and handed to it."""
     with log_context(track_id=str(track_id)):
-        return _enrich(track_id, force_refresh)
+        return _enrich(track_id, force_refresh, follow_ups)
 
 
-def _enrich(track_id: uuid.UUID | str, force_refresh: bool) -> EnrichmentResult:
+def _enrich(
+    track_id: uuid.UUID | str, force_refresh: bool, follow_ups: FollowUps | None
+) -> EnrichmentResult:
     started = time.monotonic()
     if not claim(track_id):
         return EnrichmentResult(str(track_id), Status.IN_PROGRESS, claimed=False)
     try:
         track = Track.objects.select_related("enrichment_status").get(pk=track_id)
-        attempt = _attempt_for(track, force_refresh)
+        attempt = attempt_for(track, force_refresh, split=follow_ups is not None)
         run_all(attempt)
-        result = persist(track.pk, attempt)
+        result = persist(track.pk, attempt, follow_ups)
     except Exception as error:
         # Never leave the track in_progress, never call a crash a success.
         record_failure(track_id, redact(f"{type(error).__name__}: {error}"))
@@ -125,9 +135,17 @@ def _enrich(track_id: uuid.UUID | str, force_refresh: bool) -> EnrichmentResult:
     return result
 
 
-def _attempt_for(track: Track, force_refresh: bool) -> Attempt:
-    previous: dict[str, Any] = {} if force_refresh else track.enrichment_status.source_outcomes
+def attempt_for(
+    track: Track, force_refresh: bool, *, split: bool = False, only: str | None = None
+) -> Attempt:
+    """The attempt for a track: every unsettled source; with `split`, the slow ones left
+    pending; with `only`, that one source (a follow-up: the others' outcomes stay)."""
+    recorded: dict[str, Any] = track.enrichment_status.source_outcomes
+    previous = {} if force_refresh and only is None else recorded
     settled = {name for name, seen in previous.items() if _settled(seen)}
+    enabled = enabled_providers()
+    skip = settled if only is None else set(enabled) - {only}
+    pending = set(pacing.slow_providers(enabled)) - skip if split else set()
 
     def known(field: str) -> str | None:
         # Identify with what came from outside (import, curator) or from providers not asked
@@ -145,14 +163,26 @@ def _attempt_for(track: Track, force_refresh: bool) -> Attempt:
         musicbrainz_id=known("musicbrainz_id"),
         deezer_id=known("deezer_id"),
         rejected=track_metadata.rejected(track),
-        enabled=enabled_providers(),
-        skip=settled,
+        enabled=enabled,
+        skip=skip,
+        pending=pending,
         force_refresh=force_refresh,
+        known_release_year=track.release_date.year if only and track.release_date else None,
     )
 
 
-def persist(track_id: uuid.UUID, attempt: Attempt) -> EnrichmentResult:
-    """Merge into the freshly locked row and write track + status in one transaction."""
+def persist(
+    track_id: uuid.UUID,
+    attempt: Attempt,
+    follow_ups: FollowUps | None = None,
+    *,
+    follow_up: bool = False,
+) -> EnrichmentResult:
+    """Merge into the freshly locked row and write track + status in one transaction.
+
+    The row locks make concurrent attempts of one track (its job, its follow-ups) merge one
+    after the other, each over what the previous one wrote.
+    """
     now = timezone.now()
     with transaction.atomic():
         track = Track.objects.select_for_update().get(pk=track_id)
@@ -160,7 +190,18 @@ def persist(track_id: uuid.UUID, attempt: Attempt) -> EnrichmentResult:
         outcomes = _outcomes_json(status.source_outcomes, attempt, now)
         changed = _apply(track, attempt, now)
         result = _judge(track, attempt, outcomes)
-        _write_status(status, result, outcomes, now)
+        result.follow_ups = sorted(
+            p for p in attempt.pending if outcomes[p]["outcome"] == SourceOutcome.PENDING
+        )
+        if follow_up and status.status == Status.IN_PROGRESS:
+            # A follow-up beside a running attempt of the track: its claim and status stay
+            # (that attempt writes them, over these outcomes).
+            status.source_outcomes = outcomes
+            status.save(update_fields=["source_outcomes", "updated_at"])
+        else:
+            _write_status(status, result, outcomes, now)
+        if result.follow_ups and follow_ups is not None:
+            follow_ups(str(track_id), result.follow_ups)
     result.metadata_acquired = changed
     return result
 
@@ -223,6 +264,11 @@ def _outcomes_json(
 ) -> dict[str, OutcomeRecord]:
     """Per-provider outcomes: this attempt's, plus earlier settled ones it did not re-ask."""
     outcomes = {name: seen for name, seen in previous.items() if name in attempt.skip}
+    for provider in attempt.pending:  # a follow-up that answered meanwhile keeps its answer
+        seen = previous.get(provider)
+        queue = pacing.queue_for(provider)
+        queued = outcome_record(SourceOutcome.PENDING, f"queued on {queue}", now)
+        outcomes[provider] = seen if _settled(seen) else queued
     for provider, outcome in attempt.outcomes.items():
         if outcome.outcome == SourceOutcome.MALFORMED:
             outcomes[provider] = _malformed_record(previous.get(provider), outcome.detail, now)
@@ -262,8 +308,10 @@ def _judge(track: Track, attempt: Attempt, outcomes: dict[str, OutcomeRecord]) -
         if not _settled(outcomes.get(provider))
     }
     has_data = bool(track_metadata.sources(track))
+    waiting = any(seen and seen["outcome"] == SourceOutcome.PENDING for seen in unsettled.values())
     if not has_data:
-        status = Status.FAILED
+        # Nothing usable yet, but sources still to answer in their own jobs: not failed yet.
+        status = Status.PENDING if waiting else Status.FAILED
     elif unsettled:
         status = Status.PARTIAL
     else:

@@ -32,7 +32,7 @@ from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
 
-from enrichment import attempt_reports, coverage, maintenance, pipeline
+from enrichment import attempt_reports, coverage, maintenance, pacing, pipeline
 from enrichment.logging import log_context
 from enrichment.models import ENRICHMENT_QUEUE, EnrichmentStatus, jobs
 from enrichment.sources.cache import purge_expired
@@ -92,12 +92,21 @@ def _enrichment_executor() -> ThreadPoolExecutor:
 def run_enrichment(
     track_id: str, force_refresh: bool, job_id: int | None = None, report: bool = False
 ) -> pipeline.EnrichmentResult:
-    """One attempt in a pool thread, with that thread's reused database connection."""
+    """One attempt in a pool thread, with that thread's reused database connection.
+
+    A job nobody waits for leaves its slow sources to follow-up jobs (enrichment.pacing); a
+    job a caller waits for (POST /enrich) asks every source, so the answer is the whole one.
+    """
+    from enrichment.follow_up_tasks import follow_ups_for
+
     close_old_connections()
     try:
+        follow_ups = follow_ups_for(force_refresh) if pacing.enabled() and not report else None
         # Log context does not cross into executor threads: set it here.
         with log_context(job_id=job_id):
-            result = pipeline.enrich(uuid.UUID(track_id), force_refresh=force_refresh)
+            result = pipeline.enrich(
+                uuid.UUID(track_id), force_refresh=force_refresh, follow_ups=follow_ups
+            )
         if report and job_id is not None:  # for a POST /enrich waiting on this job
             attempt_reports.remember(job_id, result)
         return result
@@ -155,13 +164,28 @@ async def enrich_track(context: JobContext, track_id: str, force_refresh: bool =
 
 
 def waited_for(job_id: int) -> bool:
-    """Is a caller waiting for this job (its priority is above WAITED_FOR_ABOVE)?"""
-    return jobs().filter(id=job_id, priority__gt=WAITED_FOR_ABOVE).exists()
+    """Is a caller waiting for this job (its priority is above WAITED_FOR_ABOVE)? False when
+    the database cannot say: the attempt then meets the outage and asks for its retry."""
+    try:
+        return jobs().filter(id=job_id, priority__gt=WAITED_FOR_ABOVE).exists()
+    except (OperationalError, InterfaceError):
+        connection.close()
+        return False
 
 
 def already_queued(track_id: uuid.UUID | str) -> bool:
     """Is a job for this track waiting in the queue?"""
-    return jobs().filter(queueing_lock=queueing_lock(track_id), status="todo").exists()
+    return lock_waiting(queueing_lock(track_id))
+
+
+def lock_waiting(lock: str) -> bool:
+    """Does a waiting job hold this queueing lock? False when the database cannot say (it
+    went away mid-job): the job then asks for its retry itself instead of failing for good."""
+    try:
+        return jobs().filter(queueing_lock=lock, status="todo").exists()
+    except (OperationalError, InterfaceError):
+        connection.close()
+        return False
 
 
 def queueing_lock(track_id: uuid.UUID | str) -> str:
@@ -183,9 +207,11 @@ def defer_enrichment(
     a running job, the running job leaves its retry to it.
     """
     ids = list(dict.fromkeys(str(track_id) for track_id in track_ids))
-    held = jobs().held_locks(queueing_lock(track_id) for track_id in ids)
+    # A track whose follow-up jobs (enrichment.pacing) wait or run is busy too.
+    locks = [*(queueing_lock(track_id) for track_id in ids), *pacing.follow_up_locks(ids)]
+    busy = {lock.split(":")[1] for lock in jobs().held_locks(locks)}
     result: dict[str, int | None] = dict.fromkeys(ids)
-    fresh = [track_id for track_id in ids if queueing_lock(track_id) not in held]
+    fresh = [track_id for track_id in ids if track_id not in busy]
     new_jobs = [
         enrich_track.configure(
             queueing_lock=queueing_lock(track_id), priority=priority
@@ -284,3 +310,7 @@ async def prune(timestamp: int) -> int:
     await app.job_manager.delete_old_jobs(nb_hours=7 * 24)
     await app.job_manager.delete_old_jobs(nb_hours=30 * 24, include_failed=True)
     return deleted
+
+
+# Registers the follow-up task (the worker imports this module to find tasks).
+from enrichment import follow_up_tasks  # noqa: E402, F401

@@ -250,6 +250,10 @@ ENRICH_BATCH_SIZE = _env.integer("ENRICH_BATCH_SIZE", 100, minimum=1)
 # Threads per worker process running enrichment attempts (most of their time is spent
 # waiting for a rate-limit turn, so many more than cores).
 ENRICH_THREADS = _env.integer("ENRICH_THREADS", 16, minimum=1)
+# Sources slower than every enabled source of BPM or key are asked in follow-up jobs, one per
+# source on its own queue (enrich-<source>), so BPM and key are not held behind them
+# (enrichment.pacing); false: a track's job asks every source itself.
+ENRICH_FOLLOW_UPS = _env.boolean("ENRICH_FOLLOW_UPS", True)
 ENRICH_MAX_BATCH_REQUEST = _env.integer("ENRICH_MAX_BATCH_REQUEST", 1000, minimum=1)
 # POST /enrich (synchronous, the original's default) defers a high-priority job and waits
 # for its attempt at most this many seconds (then 202 with the job id); at most

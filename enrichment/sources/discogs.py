@@ -182,7 +182,7 @@ def _known_release_year(attempt: Attempt, ours: str) -> int | None:
         found = attempt.found.get(name)
         if name != ours and found and found.values.get("release_date"):
             return int(found.values["release_date"].year)
-    return None
+    return attempt.known_release_year
 
 
 def _release_rank(

@@ -4,10 +4,13 @@ A Procrastinate worker exits after about 30 s without its database; this supervi
 again with backoff, so a database restart loses nothing. Besides the N enrichment workers it
 runs a maintenance worker that takes only the maintenance queue (stalled-job recovery, the
 periodic top-up, statistics, pruning), so those never wait for a slot behind an enrichment
-backlog. Workers run in their own sessions (songnodes.children): a Ctrl-C, SIGTERM or SIGHUP,
-to this process or to its whole group, reaches only the supervisor, which passes one SIGTERM
-on for a graceful stop (in-flight jobs finish); they also stop if the supervisor is killed. A
-worker killed outright has its job recovered by the periodic stalled-job recovery.
+backlog; and, for each slow source asked in follow-up jobs (enrichment.pacing), a worker
+that takes only that source's queue, so each of those queues is drained at its own rate
+beside the tracks' jobs. Workers run in their own sessions (songnodes.children): a Ctrl-C,
+SIGTERM or SIGHUP, to this process or to its whole group, reaches only the supervisor, which
+passes one SIGTERM on for a graceful stop (in-flight jobs finish); they also stop if the
+supervisor is killed. A worker killed outright has its job recovered by the periodic
+stalled-job recovery.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from enrichment import pacing
 from enrichment.tasks import MAINTENANCE_QUEUE
 from songnodes.children import STOP_SIGNALS, spawn
 
@@ -73,6 +77,15 @@ def worker_command(concurrency: int, queues: str) -> list[str]:
     return [*worker, "--concurrency", str(concurrency), "--queues", queues]
 
 
+def follow_up_commands(concurrency: int, processes: int) -> list[list[str]]:
+    """`processes` workers per follow-up queue, each paced to its source's rate."""
+    return [
+        worker_command(pacing.follow_up_concurrency(name, concurrency), pacing.queue_for(name))
+        for name in pacing.follow_up_providers()
+        for _ in range(processes)
+    ]
+
+
 class Command(BaseCommand):
     help = "Run and supervise Procrastinate worker processes (restart on exit, graceful stop)."
 
@@ -88,6 +101,12 @@ class Command(BaseCommand):
             default=1,
             help="workers for the maintenance queue only (0: rely on other hosts' ones)",
         )
+        parser.add_argument(
+            "--follow-up-processes",
+            type=int,
+            default=1,
+            help="workers per follow-up queue (enrich-<source>; 0: the other workers take them)",
+        )
         parser.add_argument("--grace", type=float, default=60.0, help="seconds to finish jobs")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -95,6 +114,8 @@ class Command(BaseCommand):
         commands = [worker_command(concurrency, options["queues"])] * options["processes"]
         maintenance = worker_command(MAINTENANCE_CONCURRENCY, MAINTENANCE_QUEUE)
         commands += [maintenance] * options["maintenance_processes"]
+        follow_ups = follow_up_commands(concurrency, options["follow_up_processes"])
+        commands += follow_ups
         children = [Child(number, command) for number, command in enumerate(commands)]
         stopping: list[int] = []
         for signum in STOP_SIGNALS:
@@ -103,7 +124,8 @@ class Command(BaseCommand):
             child.start()
         self.stdout.write(
             f"started {options['processes']} worker(s), {concurrency} jobs each, and "
-            f"{options['maintenance_processes']} for the {MAINTENANCE_QUEUE} queue"
+            f"{options['maintenance_processes']} for the {MAINTENANCE_QUEUE} queue, "
+            f"{len(follow_ups)} for follow-up queues"
         )
         while not stopping:
             self._supervise(children)
