@@ -23,6 +23,7 @@ ORDER = (
     "drill_chaos",
     "drill_kill",
     "catalogue",
+    "import_speed",
 )
 
 

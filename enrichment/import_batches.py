@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 
@@ -26,32 +26,63 @@ from enrichment.models import as_uuid
 if TYPE_CHECKING:
     from enrichment.importing import TrackRow
 
+
+UUID_HEX_DIGITS = 32  # the shortest spelling of a UUID
 Outcome = str | RowError  # "created" | "updated" | "unchanged", or the row's error
 NORMALISED = "lower(btrim(regexp_replace({}, '\\s+', ' ', 'g')))"  # as identity.Normalised
 _KNOWN_COLUMNS = "id, external_id, artist_name, title, spotify_id, isrc, locked_fields, created_at"
+_STAGING = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS import_staging (n integer, id uuid, external_id text,"
+    " artist_name text, title text, spotify_id text, isrc text) ON COMMIT DELETE ROWS"
+)
+_COPY = "COPY import_staging (n, id, external_id, artist_name, title, spotify_id, isrc) FROM STDIN"
 _NAME_KEYS = (
-    f"SELECT {NORMALISED.format('a')}, {NORMALISED.format('t')} "
-    "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS u(a, t, n) ORDER BY n"
+    f"SELECT {NORMALISED.format('artist_name')}, {NORMALISED.format('title')} "
+    "FROM import_staging ORDER BY n"
 )
-_KNOWN = (
+_SELECT_KNOWN = (
     f"SELECT {_KNOWN_COLUMNS}, {NORMALISED.format('artist_name')}, {NORMALISED.format('title')} "
-    "FROM tracks WHERE id = ANY(%s::uuid[]) OR external_id = ANY(%s::text[]) "
-    "OR isrc = ANY(%s::text[]) OR spotify_id = ANY(%s::text[]) "
-    f"OR ({NORMALISED.format('artist_name')} = ANY(%s::text[]) "
-    f"AND {NORMALISED.format('title')} = ANY(%s::text[]))"
+    "FROM tracks"
 )
+# Per staged row, one index scan per identifier and one by name (an OR would read the table).
+_KNOWN = (
+    "SELECT known.* FROM import_staging AS s CROSS JOIN LATERAL ("
+    f"{_SELECT_KNOWN} WHERE id = s.id "
+    f"UNION ALL {_SELECT_KNOWN} WHERE external_id = s.external_id "
+    f"UNION ALL {_SELECT_KNOWN} WHERE isrc = s.isrc "
+    f"UNION ALL {_SELECT_KNOWN} WHERE spotify_id = s.spotify_id "
+    f"UNION ALL {_SELECT_KNOWN} WHERE {NORMALISED.format('artist_name')} = "
+    f"{NORMALISED.format('s.artist_name')} AND {NORMALISED.format('title')} = "
+    f"{NORMALISED.format('s.title')}) AS known"
+)
+# The new tracks and their pending status rows, in one statement: its row count is how many
+# tracks were inserted (fewer when another writer holds one of their identities now).
 _INSERT = (
-    "INSERT INTO tracks (id, external_id, artist_name, title, spotify_id, isrc) "
-    "SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], "
-    "%s::text[]) ON CONFLICT DO NOTHING RETURNING id"
-)
-_INSERT_STATUS = (
-    "INSERT INTO enrichment_status (track_id) SELECT unnest(%s::uuid[]) ON CONFLICT DO NOTHING"
+    "WITH inserted AS (INSERT INTO tracks (id, external_id, artist_name, title, spotify_id, isrc)"
+    " SELECT id, external_id, artist_name, title, spotify_id, isrc FROM import_staging"
+    " ON CONFLICT DO NOTHING RETURNING id) "
+    "INSERT INTO enrichment_status (track_id) SELECT id FROM inserted ON CONFLICT DO NOTHING"
 )
 _UPDATE = (
     "UPDATE tracks SET spotify_id = %s, isrc = %s, external_id = %s, updated_at = now() "
     "WHERE id = %s"
 )
+Staged = tuple[int, uuid.UUID | None, str | None, str, str, str | None, str | None]
+
+
+def _stage(rows: Sequence[Staged]) -> None:
+    """Put these rows (alone) in this connection's temporary staging table."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGING)
+        cursor.execute("TRUNCATE import_staging")
+        with cursor.cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _pk(track_id: str) -> uuid.UUID | None:
+    """as_uuid, without raising (slowly) for the ids that are too short to spell a UUID."""
+    return as_uuid(track_id) if len(track_id) >= UUID_HEX_DIGITS else None
 
 
 class _Unseen(Exception):
@@ -74,7 +105,7 @@ class Known:
     changed: set[str] = field(default_factory=set)
 
     def is_named_by(self, track_id: str) -> bool:
-        return track_id == self.external_id or as_uuid(track_id) == self.pk
+        return track_id == self.external_id or _pk(track_id) == self.pk
 
 
 class _Index:
@@ -108,7 +139,7 @@ class _Index:
     def find(self, row: TrackRow, name_key: tuple[str, str]) -> Known | None:
         """importing.find_existing over the known tracks."""
         if row.track_id:
-            pk = as_uuid(row.track_id)
+            pk = _pk(row.track_id)
             named = (self.by_pk.get(pk) if pk else None) or self.by_external.get(row.track_id)
             if named is not None:
                 return named
@@ -156,9 +187,10 @@ def _one(row: TrackRow, one_by_one: Callable[[TrackRow], str]) -> Outcome:
 
 
 def _write(rows: Sequence[TrackRow]) -> list[Outcome]:
-    keys = _name_keys(rows)
+    _stage([_staged(n, row) for n, row in enumerate(rows)])
+    keys = _name_keys()
     index = _Index()
-    for track in _known(rows, keys):
+    for track in _known():
         index.add(track)
     planned: list[Known] = []
     outcomes = [_plan(row, key, index, planned) for row, key in zip(rows, keys, strict=True)]
@@ -167,25 +199,29 @@ def _write(rows: Sequence[TrackRow]) -> list[Outcome]:
     return outcomes
 
 
-def _name_keys(rows: Sequence[TrackRow]) -> list[tuple[str, str]]:
+def _staged(n: int, row: TrackRow) -> Staged:
+    pk = _pk(row.track_id) if row.track_id else None
+    return (n, pk, row.track_id, row.artist_name, row.title, row.spotify_id, row.isrc)
+
+
+def _name_keys() -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute(_NAME_KEYS, [[row.artist_name for row in rows], [row.title for row in rows]])
+        cursor.execute(_NAME_KEYS)
         return [(artist, title) for artist, title in cursor.fetchall()]
 
 
-def _known(rows: Sequence[TrackRow], keys: list[tuple[str, str]]) -> list[Known]:
-    ids = [row.track_id for row in rows if row.track_id]
-    params = [
-        [pk for pk in map(as_uuid, ids) if pk],
-        ids,
-        [row.isrc for row in rows if row.isrc],
-        [row.spotify_id for row in rows if row.spotify_id],
-        sorted({artist for artist, _ in keys}),
-        sorted({title for _, title in keys}),
-    ]
+def _known() -> list[Known]:
     with connection.cursor() as cursor:
-        cursor.execute(_KNOWN, params)
-        return [Known(*found[:8], name_key=(found[8], found[9])) for found in cursor.fetchall()]
+        cursor.execute(_KNOWN)
+        found = {row[0]: row for row in cursor.fetchall()}  # a track matched twice: once
+    return [_known_track(row) for row in found.values()]
+
+
+def _known_track(row: tuple[Any, ...]) -> Known:
+    pk, external_id, artist_name, title, spotify_id, isrc, locked, created_at, *key = row
+    return Known(
+        pk, external_id, artist_name, title, spotify_id, isrc, locked, created_at, (key[0], key[1])
+    )
 
 
 def _plan(row: TrackRow, key: tuple[str, str], index: _Index, planned: list[Known]) -> Outcome:
@@ -196,7 +232,7 @@ def _plan(row: TrackRow, key: tuple[str, str], index: _Index, planned: list[Know
         return conflict
     if track is None:
         new = Known(
-            pk=(as_uuid(row.track_id) if row.track_id else None) or uuid.uuid4(),
+            pk=(_pk(row.track_id) if row.track_id else None) or uuid.uuid4(),
             external_id=row.track_id,
             artist_name=row.artist_name,
             title=row.title,
@@ -226,14 +262,16 @@ def _plan(row: TrackRow, key: tuple[str, str], index: _Index, planned: list[Know
 def _insert(planned: list[Known]) -> None:
     if not planned:
         return
-    columns = ("pk", "external_id", "artist_name", "title", "spotify_id", "isrc")
-    params = [[getattr(track, name) for track in planned] for name in columns]
+    _stage(
+        [
+            (n, t.pk, t.external_id, t.artist_name, t.title, t.spotify_id, t.isrc)
+            for n, t in enumerate(planned)
+        ]
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, params)
-        inserted = [found for (found,) in cursor.fetchall()]
-        if len(inserted) != len(planned):
+        cursor.execute(_INSERT)
+        if cursor.rowcount != len(planned):
             raise _Unseen  # another writer holds one of these identities now
-        cursor.execute(_INSERT_STATUS, [inserted])
 
 
 def _update(changed: list[Known]) -> None:

@@ -188,7 +188,9 @@ def import_rows(
     return report
 
 
-def _validated(number: int, raw: dict[str, Any] | RowError, report: ImportReport) -> TrackRow | None:
+def _validated(
+    number: int, raw: dict[str, Any] | RowError, report: ImportReport
+) -> TrackRow | None:
     try:
         if isinstance(raw, RowError):
             raise raw
