@@ -22,7 +22,8 @@ INTERRUPTED_EXIT = 130  # the shell's code for "stopped by Ctrl-C"
 
 @contextmanager
 def stop_requested_by_ctrl_c() -> Iterator[Callable[[], bool]]:
-    """While open, a first Ctrl-C asks to stop after the current row; a second one quits."""
+    """While open, a first Ctrl-C asks to stop reading (the rows read are written); a second
+    one quits (the batch being written is rolled back)."""
     requested = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield requested.is_set  # only the main thread may handle signals
@@ -44,7 +45,7 @@ class Command(BaseCommand):
     help = (
         "Import tracks from a CSV (header: artist_name,track_title[,track_id,spotify_id,isrc]) "
         "or JSON-lines file, optionally gzipped. Re-importing the same file changes nothing. "
-        "Ctrl-C stops after the current row and prints what was done."
+        "Ctrl-C stops reading, writes the rows already read and prints what was done."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
