@@ -1,7 +1,7 @@
 """Benchmark 9: bulk import. `import_tracks` of a generated CSV against a plain COPY of it.
 
 Generates bench/output/import-<N>.csv (artist, title, a caller track id, an ISRC on half the
-rows, a Spotify id on a quarter, a few rows with errors), then into an empty catalogue:
+rows, a 22-character streaming id on a quarter, a few rows with errors), then into an empty catalogue:
 - COPY of the same file into a bare table of text columns (what Postgres alone takes),
 - `manage.py import_tracks` in-process (the progress bar off): rows/s,
 - the same import again (idempotence: everything unchanged, nothing written).
@@ -52,9 +52,9 @@ def generate(path: Path, rows: int, seed: int = 14) -> int:
                 isrc = f"{rng.choice(letters)}{rng.choice(letters)}X{number // 2:09d}"[:12]
             if number % BAD_EVERY == BAD_EVERY - 1:
                 isrc, bad = "not-an-isrc", bad + 1
-            spotify = "".join(rng.choices(alphanumerics, k=22)) if number % 4 == 1 else ""
+            streaming_id = "".join(rng.choices(alphanumerics, k=22)) if number % 4 == 1 else ""
             artist = f"Artist {number % 50_000} {rng.choice(letters)}"
-            writer.writerow([artist, f"Song number {number}", f"cat-{number}", spotify, isrc])
+            writer.writerow([artist, f"Song number {number}", f"cat-{number}", streaming_id, isrc])
     return bad
 
 
