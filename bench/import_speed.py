@@ -1,7 +1,7 @@
 """Benchmark 9: bulk import. `import_tracks` of a generated CSV against a plain COPY of it.
 
 Generates bench/output/import-<N>.csv (artist, title, a caller track id, an ISRC on half the
-rows, a 22-character streaming id on a quarter, a few rows with errors), then into an empty catalogue:
+rows, a streaming id on a quarter, a few rows with errors), then into an empty catalogue:
 - COPY of the same file into a bare table of text columns (what Postgres alone takes),
 - `manage.py import_tracks` in-process (the progress bar off): rows/s,
 - the same import again (idempotence: everything unchanged, nothing written).
