@@ -56,7 +56,7 @@ clean: db-stop  ## remove the virtualenv and the embedded database
 	rm -rf $(VENV) .songnodes
 
 # --- benchmarks and drills (bench/README.md); each uses its own Postgres under bench/output/ ---
-.PHONY: bench-throughput bench-throughput-busy bench-pacing bench-overhead bench-calls bench-scale bench-breaker bench-chaos bench-kill bench-catalogue bench-report
+.PHONY: bench-throughput bench-throughput-busy bench-pacing bench-overhead bench-calls bench-scale bench-breaker bench-chaos bench-kill bench-catalogue bench-import bench-report
 
 bench: $(INSTALLED)  ## every benchmark and fault drill in sequence (~10 min), then bench/RESULTS.md
 	$(BIN)/python -m bench
@@ -90,6 +90,9 @@ bench-kill: $(INSTALLED)  ## 7. drill: SIGKILL a worker, restart Postgres, nothi
 
 bench-catalogue: $(INSTALLED)  ## 8. sandbox catalogue build time: linear growth, vs a Python start
 	$(BIN)/python -m bench.catalogue
+
+bench-import: $(INSTALLED)  ## 9. import_tracks of a 1M-row CSV: rows/s, time vs a plain COPY
+	$(BIN)/python -m bench.import_speed
 
 bench-report: $(INSTALLED)  ## rewrite bench/RESULTS.md from the last runs' figures
 	$(BIN)/python -m bench.report

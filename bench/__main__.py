@@ -25,6 +25,7 @@ ORDER = (
     "drill_chaos",
     "drill_kill",
     "catalogue",
+    "import_speed",
 )
 
 

@@ -17,6 +17,7 @@ GET /tracks/<id>/compatible (energy boost on: five keys, three BPM ranges each) 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import uuid
 from collections.abc import Iterable
@@ -107,6 +108,15 @@ SELECT md5('t' || i)::uuid,
 FROM ({_ROWS}) AS g
 """
 CHUNK = 250_000
+
+
+# The reference for enqueueing: the same job rows, inserted by Postgres alone.
+PLAIN_JOBS_INSERT = """
+INSERT INTO procrastinate_jobs (queue_name, task_name, priority, queueing_lock, args)
+SELECT 'enrichment', 'enrichment.enrich_track', 0, 'enrich:' || track_id,
+       jsonb_build_object('track_id', track_id::text, 'force_refresh', false)
+FROM (SELECT track_id FROM enrichment_status ORDER BY track_id LIMIT %s) AS chosen
+"""
 
 
 def generate(count: int) -> float:
@@ -245,6 +255,16 @@ def main() -> int:
     requeue_s = time.perf_counter() - started
     say(f"   {requeue_s:8.2f} s   the same {len(ids):,} again (all already queued: {again} added)")
     sql("TRUNCATE procrastinate_jobs CASCADE")
+    plain_samples = []
+    for _ in range(3):  # the reference: one plain INSERT ... SELECT of the same job rows
+        sql("TRUNCATE procrastinate_jobs CASCADE")
+        started = time.perf_counter()
+        sql(PLAIN_JOBS_INSERT, [args.enqueue])
+        plain_samples.append(time.perf_counter() - started)
+    plain_s = sorted(plain_samples)[1]
+    sql("TRUNCATE procrastinate_jobs CASCADE")
+    say(f"   {plain_s:8.2f} s   one plain INSERT ... SELECT of {args.enqueue:,} job rows")
+    say(f"   {enqueue_s / plain_s:8.2f} x   enqueue / plain insert (target <= 1.5)")
 
     ratios(
         "scale",
@@ -259,6 +279,7 @@ def main() -> int:
             "due": round(due_ms / 100, 2),
             "enqueue": round(enqueue_s / 10, 2),
             "compatible": round(compatible_ms / 50, 2),
+            "enqueue_vs_plain_insert": round(enqueue_s / plain_s, 2),
         },
         {
             "tracks": args.tracks,
@@ -271,6 +292,8 @@ def main() -> int:
             "due_10000_ms": round(due_big_ms, 1),
             "enqueue_samples_s": enqueue_samples,
             "requeue_s": round(requeue_s, 2),
+            "plain_jobs_insert_samples_s": plain_samples,
+            "load_avg": [round(x, 2) for x in os.getloadavg()],
         },
     )
     missed = [name for name, ok in (("/stats", stats_ms < 100), ("admin", admin_filtered < 300),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from enrichment.import_reading import RowError
 from enrichment.models import Track
@@ -14,7 +15,33 @@ if TYPE_CHECKING:
 IDENTIFIERS = ("isrc", "spotify_id")
 
 
-def identity_conflict(row: TrackRow, target: Track | None) -> RowError | None:
+class KnownTrack(Protocol):
+    """A stored track as the conflict rules read it (a Track, or a batch's view of one)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def artist_name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def isrc(self) -> str | None: ...
+    @property
+    def spotify_id(self) -> str | None: ...
+    def is_named_by(self, track_id: str) -> bool: ...
+
+
+Holders = Callable[[str, str], Sequence[KnownTrack]]
+
+
+def stored_holders(field: str, value: str) -> list[Track]:
+    """The stored tracks holding this identifier, in pk order."""
+    return list(Track.objects.filter(**{field: value}).order_by("pk"))
+
+
+def identity_conflict(
+    row: TrackRow, target: KnownTrack | None, holders: Holders = stored_holders
+) -> RowError | None:
     """Why `row` cannot land on `target` (the track it matched, if any), or None."""
     if target is not None and not same_song(row, target):
         field = matched_by(row, target)
@@ -25,11 +52,11 @@ def identity_conflict(row: TrackRow, target: Track | None) -> RowError | None:
         return RowError(row.line, field, message)
     for field in IDENTIFIERS:
         value = getattr(row, field)
-        holders = Track.objects.filter(**{field: value}) if value else Track.objects.none()
-        if target is not None:
-            holders = holders.exclude(pk=target.pk)
-        holder = holders.first()
-        if holder is not None:
+        if not value:
+            continue
+        others = [held for held in holders(field, value) if target is None or held.pk != target.pk]
+        if others:
+            holder = others[0]
             message = (
                 f"{value} already belongs to another track, {_song(holder)} (track {holder.pk})"
             )
@@ -37,14 +64,14 @@ def identity_conflict(row: TrackRow, target: Track | None) -> RowError | None:
     return None
 
 
-def same_song(row: TrackRow, track: Track) -> bool:
+def same_song(row: TrackRow, track: KnownTrack) -> bool:
     """Do the row and the track name the same artist and title (case, accents, spacing aside)?"""
     return normalise(row.artist_name) == normalise(track.artist_name) and normalise(
         row.title
     ) == normalise(track.title)
 
 
-def matched_by(row: TrackRow, track: Track) -> str:
+def matched_by(row: TrackRow, track: KnownTrack) -> str:
     """The row's field that made it match `track`."""
     if row.track_id and track.is_named_by(row.track_id):
         return "track_id"
@@ -55,5 +82,5 @@ def matched_by(row: TrackRow, track: Track) -> str:
     return "artist_name,track_title"
 
 
-def _song(item: TrackRow | Track) -> str:
+def _song(item: TrackRow | KnownTrack) -> str:
     return f"'{item.title}' by {item.artist_name}"

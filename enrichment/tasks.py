@@ -23,11 +23,9 @@ from django.db import (
     OperationalError,
     close_old_connections,
     connection,
-    transaction,
 )
 from procrastinate import RetryDecision
 from procrastinate.contrib.django import app
-from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
@@ -212,39 +210,28 @@ def defer_enrichment(
     busy = {lock.split(":")[1] for lock in jobs().held_locks(locks)}
     result: dict[str, int | None] = dict.fromkeys(ids)
     fresh = [track_id for track_id in ids if track_id not in busy]
-    new_jobs = [
-        enrich_track.configure(
-            queueing_lock=queueing_lock(track_id), priority=priority
-        ).make_new_job(track_id=track_id, force_refresh=force_refresh)
-        for track_id in fresh
-    ]
-    if not new_jobs:
+    if not fresh:
         return result
-    try:
-        # A nested atomic: AlreadyEnqueued would otherwise poison an outer transaction.
-        with transaction.atomic():
-            deferred = app.job_manager.batch_defer_jobs(new_jobs)
-    except AlreadyEnqueued:  # a job appeared since the look-up: one by one, skipping it
-        result.update(_defer_one_by_one(fresh, priority, force_refresh))
-        return result
-    result.update(zip(fresh, (job.id for job in deferred), strict=True))
+    # One INSERT ... SELECT, as Procrastinate's defer inserts (its triggers notify the workers
+    # and log the event); a track whose job appeared since the look-up is skipped by the
+    # queueing lock's unique index.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DEFER_MANY,
+            [enrich_track.queue, enrich_track.name, priority, force_refresh, "\n".join(fresh)],
+        )
+        deferred = dict(cursor.fetchall())
+    result.update((track_id, deferred.get(queueing_lock(track_id))) for track_id in fresh)
     return result
 
 
-def _defer_one_by_one(
-    track_ids: list[str], priority: int, force_refresh: bool
-) -> dict[str, int | None]:
-    jobs_by_track: dict[str, int | None] = {}
-    for track_id in track_ids:
-        deferrer = enrich_track.configure(queueing_lock=queueing_lock(track_id), priority=priority)
-        try:
-            with transaction.atomic():
-                jobs_by_track[track_id] = deferrer.defer(
-                    track_id=track_id, force_refresh=force_refresh
-                )
-        except AlreadyEnqueued:
-            jobs_by_track[track_id] = None
-    return jobs_by_track
+_DEFER_MANY = (
+    "INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args,"
+    " scheduled_at) SELECT %s, %s, %s, NULL, 'enrich:' || t,"
+    " jsonb_build_object('track_id', t, 'force_refresh', %s::boolean), NULL"
+    " FROM unnest(string_to_array(%s, E'\\n')) AS t"
+    " ON CONFLICT DO NOTHING RETURNING queueing_lock, id"
+)
 
 
 def bulk_defer(track_ids: Iterable[uuid.UUID | str]) -> int:

@@ -11,6 +11,9 @@ from django.utils.functional import cached_property
 
 # Below this many rows the planner's estimate is too rough and an exact count is cheap.
 ESTIMATE_ABOVE = 50_000
+# A filtered list counts at most this many rows (then shows "10,000+"): counting every match of
+# a filter over a million tracks took longer than reading the page.
+COUNT_CAP = 10_000
 
 
 def estimated_rows(table: str) -> int:
@@ -22,9 +25,11 @@ def estimated_rows(table: str) -> int:
 
 
 class EstimatedCountPaginator(Paginator):
-    """Exact counts for filtered lists; the planner's estimate for a big unfiltered table."""
+    """Counts up to COUNT_CAP for filtered lists; the planner's estimate for a big unfiltered
+    table."""
 
     estimated = False
+    capped = False  # more than COUNT_CAP rows matched (the count is COUNT_CAP + 1)
 
     @cached_property
     def count(self) -> int:
@@ -34,4 +39,13 @@ class EstimatedCountPaginator(Paginator):
             if estimate > ESTIMATE_ABOVE:
                 self.estimated = True
                 return estimate
+        if isinstance(object_list, QuerySet):
+            counted = object_list[: COUNT_CAP + 1].count()
+            self.capped = counted > COUNT_CAP
+            return counted
         return super().count
+
+    @property
+    def cap_label(self) -> str:
+        """How a capped count reads: "10,000+"."""
+        return f"{COUNT_CAP:,}+"

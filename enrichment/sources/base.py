@@ -203,6 +203,12 @@ class Source:
         self, request: requests.PreparedRequest, endpoint: str
     ) -> tuple[requests.Response, Any | None]:
         """Rate-limit turn, then one call through the breaker: (response, payload or None)."""
+        with self.breaker.one_read():  # the shared breaker row: one SELECT per call
+            return self._send(request, endpoint)
+
+    def _send(
+        self, request: requests.PreparedRequest, endpoint: str
+    ) -> tuple[requests.Response, Any | None]:
         self.breaker.raise_if_open()  # refuse before spending a rate-limit turn
         slot = self.limiter.book()  # book the turn (outside the breaker)
         with self.breaker.calling():

@@ -23,12 +23,21 @@ RESET_TIMEOUT = 60  # seconds open before one trial call (half-open)
 SUCCESS_THRESHOLD = 2  # successes in half-open that close it
 
 
+_COLUMNS = ("state", "failure_count", "success_count", "opened_at")
+
+
 class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
-    """pybreaker storage backed by one `circuit_breaker_state` row per API."""
+    """pybreaker storage backed by one `circuit_breaker_state` row per API.
+
+    Within `one_read()` (one upstream call) the row is read once, by the first property read,
+    and every later read answers from that snapshot; writes keep it current, and a reset of a
+    counter the snapshot holds at zero writes nothing.
+    """
 
     def __init__(self, api: str) -> None:
         super().__init__(api)
         self.api = api
+        self._local = threading.local()
         self._ensure_row()
 
     def _ensure_row(self) -> None:
@@ -40,25 +49,56 @@ class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
                 [self.api],
             )
 
-    def _read(self, column: str) -> object:
+    @contextlib.contextmanager
+    def one_read(self) -> Iterator[None]:
+        """While open (in this thread), the row is read at most once."""
+        outer = getattr(self._local, "active", False)
+        self._local.active = True
+        try:
+            yield
+        finally:
+            if not outer:
+                self._local.active = False
+                self._local.row = None
+
+    def _row(self) -> dict[str, Any]:
+        row: dict[str, Any] | None = getattr(self._local, "row", None)
+        if row is not None:
+            return row
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {column} FROM circuit_breaker_state WHERE api = %s",
+                f"SELECT {', '.join(_COLUMNS)} FROM circuit_breaker_state WHERE api = %s",
                 [self.api],
             )
-            row = cursor.fetchone()
-        if row is None:  # the row was deleted (e.g. a reset): start closed again
+            found = cursor.fetchone()
+        if found is None:  # the row was deleted (e.g. a reset): start closed again
             self._ensure_row()
-            return self._read(column)
-        return row[0]
+            return self._row()
+        row = dict(zip(_COLUMNS, found, strict=True))
+        if getattr(self._local, "active", False):
+            self._local.row = row
+        return row
 
-    def _write(self, assignment: str, params: list[Any], where: str = "") -> None:
+    def _read(self, column: str) -> object:
+        return self._row()[column]
+
+    def _write(self, column: str, assignment: str, params: list[Any]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE circuit_breaker_state SET {assignment}, updated_at = now() "
-                f"WHERE api = %s {where}",
+                f"WHERE api = %s RETURNING {column}",
                 [*params, self.api],
             )
+            found = cursor.fetchone()
+        row = getattr(self._local, "row", None)
+        if row is not None and found is not None:
+            row[column] = found[0]
+
+    def _reset(self, column: str) -> None:
+        row = getattr(self._local, "row", None)
+        if row is not None and row[column] == 0:
+            return  # nothing to reset: no statement (the common success path)
+        self._write(column, f"{column} = 0", [])
 
     @property
     def state(self) -> str:
@@ -66,20 +106,19 @@ class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @state.setter
     def state(self, state: str) -> None:
-        self._write("state = %s", [state])
+        self._write("state", "state = %s", [state])
 
     def increment_counter(self) -> None:
-        self._write("failure_count = failure_count + 1", [])
+        self._write("failure_count", "failure_count = failure_count + 1", [])
 
     def reset_counter(self) -> None:
-        # Conditional, so the common success path writes nothing when there is nothing to reset.
-        self._write("failure_count = 0", [], "AND failure_count <> 0")
+        self._reset("failure_count")
 
     def increment_success_counter(self) -> None:
-        self._write("success_count = success_count + 1", [])
+        self._write("success_count", "success_count = success_count + 1", [])
 
     def reset_success_counter(self) -> None:
-        self._write("success_count = 0", [], "AND success_count <> 0")
+        self._reset("success_count")
 
     @property
     def counter(self) -> int:
@@ -96,7 +135,7 @@ class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @opened_at.setter
     def opened_at(self, value: datetime) -> None:
-        self._write("opened_at = %s", [value])
+        self._write("opened_at", "opened_at = %s", [value])
 
 
 def _not_a_failure(error: BaseException) -> bool:
@@ -124,16 +163,18 @@ class SharedBreaker:
             throw_new_error_on_trip=False,
         )
 
+    def one_read(self) -> contextlib.AbstractContextManager[None]:
+        """One upstream call's scope: the shared row is read once in it (the storage's)."""
+        return self.storage.one_read()
+
     def raise_if_open(self) -> None:
         """Refuse at once (no rate-limit token spent) while the breaker is open and cooling."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT state, opened_at FROM circuit_breaker_state WHERE api = %s", [self.api]
-            )
-            row = cursor.fetchone()
-        if row is None or row[0] != "open" or row[1] is None:
+        opened_at = self.storage.opened_at
+        if self.storage.state != "open" or opened_at is None:
             return
-        remaining = (row[1] + timedelta(seconds=RESET_TIMEOUT) - datetime.now(UTC)).total_seconds()
+        remaining = (
+            opened_at + timedelta(seconds=RESET_TIMEOUT) - datetime.now(UTC)
+        ).total_seconds()
         if remaining > 0:
             raise BreakerOpen(self.api, "circuit breaker open", retry_after=remaining)
 

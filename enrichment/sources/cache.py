@@ -31,6 +31,17 @@ logger = logging.getLogger(__name__)
 _JSON_STAGE = make_stage("cattr.preconf.json", b64=True, decode_content=True)
 
 
+_UPSERT = (
+    "INSERT INTO api_cache (cache_key, api_source, endpoint, request_params, response_data,"
+    " status_code, expires_at, hit_count, last_accessed, created_at)"
+    " VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, 0, NULL, now())"
+    " ON CONFLICT (cache_key) DO UPDATE SET api_source = EXCLUDED.api_source,"
+    " endpoint = EXCLUDED.endpoint, request_params = EXCLUDED.request_params,"
+    " response_data = EXCLUDED.response_data, status_code = EXCLUDED.status_code,"
+    " expires_at = EXCLUDED.expires_at, hit_count = 0, last_accessed = NULL"
+)
+
+
 class ApiCacheStorage(BaseStorage[str, CachedResponse]):
     """requests-cache storage on the `api_cache` table, for one upstream API."""
 
@@ -57,21 +68,22 @@ class ApiCacheStorage(BaseStorage[str, CachedResponse]):
         return response
 
     def __setitem__(self, key: str, response: CachedResponse) -> None:
+        # One statement, whether the key is new or stored (a refresh starts its hits anew).
         parts = urlsplit(response.request.url or response.url)
         expires = response.expires or datetime.now(UTC)
-        ApiCache.objects.update_or_create(
-            cache_key=key,
-            defaults={
-                "api_source": self.api_source,
-                "endpoint": parts.path[:500],
-                "request_params": dict(parse_qsl(parts.query)),
-                "response_data": _JSON_STAGE.dumps(response),
-                "status_code": response.status_code,
-                "expires_at": expires,
-                "hit_count": 0,
-                "last_accessed": None,
-            },
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _UPSERT,
+                [
+                    key,
+                    self.api_source,
+                    parts.path[:500],
+                    json.dumps(dict(parse_qsl(parts.query))),
+                    json.dumps(_JSON_STAGE.dumps(response)),
+                    response.status_code,
+                    expires,
+                ],
+            )
 
     def __delitem__(self, key: str) -> None:
         deleted, _ = ApiCache.objects.filter(cache_key=key).delete()

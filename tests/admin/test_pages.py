@@ -110,6 +110,20 @@ def test_unfiltered_list_of_a_big_table_shows_the_estimated_count(
     assert "about" not in filtered.split('class="paginator"')[1]
 
 
+def test_a_filtered_list_counts_up_to_a_cap_and_then_shows_it_with_a_plus(
+    curator_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(4):
+        make_track(status="pending")
+    monkeypatch.setattr(paginator, "COUNT_CAP", 3)
+    capped = curator_client.get(CHANGELIST, {"status": "pending"})
+    assert "3+ tracks" in capped.content.decode().split('class="paginator"')[1]
+    assert len(capped.context["cl"].result_list) == 4
+    monkeypatch.setattr(paginator, "COUNT_CAP", 4)
+    exact = curator_client.get(CHANGELIST, {"status": "pending"}).content.decode()
+    assert "4 tracks" in exact.split('class="paginator"')[1]
+
+
 def test_dashboard_shows_coverage_statuses_queue_sources_and_cache(
     curator_client: Client, django_assert_max_num_queries: Any
 ) -> None:

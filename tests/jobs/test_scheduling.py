@@ -10,7 +10,7 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from enrichment import tasks
-from enrichment.models import EnrichmentStatus, Track
+from enrichment.models import ENRICHMENT_QUEUE, EnrichmentStatus, JobQuerySet, Track
 from tests.factories import make_track
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +203,24 @@ def test_many_tracks_are_queued_in_one_statement_each_with_its_job_id(
     django_assert_num_queries: Any,
 ) -> None:
     tracks = [make_track() for _ in range(5)]
-    with django_assert_num_queries(4):  # look-up, savepoint, insert, release
+    with django_assert_num_queries(2):  # look-up, one INSERT ... SELECT
         jobs = tasks.defer_enrichment([t.pk for t in tracks] + [tracks[0].pk])
     by_track = {job.args["track_id"]: job.id for job in queued_jobs()}
     assert jobs == {str(t.pk): by_track[str(t.pk)] for t in tracks}
+
+
+def test_a_track_whose_job_appeared_after_the_look_up_is_skipped_by_the_queueing_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waiting, fresh = make_track(), make_track()
+    first = tasks.defer_enrichment([waiting.pk])[str(waiting.pk)]
+    monkeypatch.setattr(JobQuerySet, "held_locks", lambda self, locks: set())  # look-up missed it
+    queued = tasks.defer_enrichment([waiting.pk, fresh.pk], force_refresh=True)
+    assert queued[str(waiting.pk)] is None and queued[str(fresh.pk)] is not None
+    [job] = [j for j in queued_jobs() if j.args["track_id"] == str(fresh.pk)]
+    assert (job.args["force_refresh"], job.queue_name, job.task_name) == (
+        True,
+        ENRICHMENT_QUEUE,
+        tasks.TASK_NAME,
+    )
+    assert first is not None

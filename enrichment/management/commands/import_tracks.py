@@ -22,7 +22,8 @@ INTERRUPTED_EXIT = 130  # the shell's code for "stopped by Ctrl-C"
 
 @contextmanager
 def stop_requested_by_ctrl_c() -> Iterator[Callable[[], bool]]:
-    """While open, a first Ctrl-C asks to stop after the current row; a second one quits."""
+    """While open, a first Ctrl-C asks to stop reading (the rows read are written); a second
+    one quits (the batch being written is rolled back)."""
     requested = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield requested.is_set  # only the main thread may handle signals
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         "or JSON-lines file (optional columns bpm,key,genre,label,duration_ms,location), a "
         "Rekordbox XML or Traktor NML collection, or an M3U/M3U8 playlist, optionally gzipped. "
         "Re-importing the same file changes nothing. "
-        "Ctrl-C stops after the current row and prints what was done."
+        "Ctrl-C stops reading, writes the rows already read and prints what was done."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
