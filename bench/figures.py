@@ -72,19 +72,22 @@ def target_met(target: str, value: float, ratio: float | None) -> bool | None:
     return measured is not None and _OPS[op](measured, float(number))
 
 
-def host() -> dict[str, Any]:
-    """The machine a run had: CPU model, cores, load average (1, 5, 15 min), date."""
-    cpu = platform.processor() or platform.machine()
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or platform.machine()
+
+
+def host() -> dict[str, Any]:
+    """The machine a run had: CPU model, cores, load average (1, 5, 15 min), date."""
     return {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cpu": cpu,
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
