@@ -13,7 +13,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from enrichment.models import ENRICHED_FIELDS, EnrichmentStatus, Track, jobs
+from enrichment import pacing
+from enrichment.models import ENRICHED_FIELDS, ENRICHMENT_QUEUE, EnrichmentStatus, Track, jobs
 from enrichment.track_metadata import OCTAVE_FLAG_KEY, REVIEW_KEY, TAGS_KEY
 
 STATS_KEY = "enrichment:stats"
@@ -106,8 +107,9 @@ def cached_statistics() -> dict[str, Any]:
 
 
 def queue_depth() -> int:
-    """Enrichment jobs waiting or running."""
-    return jobs().enrichment().active().count()
+    """Enrichment jobs waiting or running: the tracks' jobs and their follow-ups."""
+    queues = [ENRICHMENT_QUEUE, *pacing.follow_up_queues()]
+    return jobs().filter(queue_name__in=queues).active().count()
 
 
 def report_lines() -> list[str]:
