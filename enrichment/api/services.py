@@ -132,7 +132,7 @@ def known_values(track_id: uuid.UUID) -> tuple[dict[str, Any], list[str]]:
     providers that supplied them."""
     row = Track.objects.values(*ENRICHED_FIELDS, "metadata").get(pk=track_id)
     metadata = row.pop("metadata") or {}
-    known = {name: value for name, value in row.items() if value not in (None, "")}
+    known = {name: value for name, value in row.items() if value not in (None, "", [])}
     return known, list(metadata.get("enrichment_sources") or [])
 
 

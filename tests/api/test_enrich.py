@@ -11,7 +11,7 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 from rest_framework.test import APIClient
 
-from enrichment.api import waiting
+from enrichment.api import services, waiting
 from enrichment.logging import ContextFilter
 from enrichment.models import EnrichmentStatus, Track
 from enrichment.sources.errors import RateLimited
@@ -311,3 +311,12 @@ def test_the_correlation_id_is_echoed_and_carried_in_the_log_context(
         response = client_with_token.post("/enrich", body)
     assert response.json()["correlation_id"] == "abc-123"
     assert [getattr(r, "correlation_id", None) for r in caplog.records] == ["abc-123"]
+
+
+@pytest.mark.django_db
+def test_metadata_acquired_holds_only_known_values() -> None:
+    nothing = make_track(artist_name="Nobody", title="Unknown")
+    assert services.known_values(nothing.pk) == ({}, [])  # no NULLs, no empty genre list
+    tagged = make_track(artist_name="DJ", title="Known", genre="Techno", genres=["Techno"], bpm=128)
+    values, _ = services.known_values(tagged.pk)
+    assert values == {"genre": "Techno", "genres": ["Techno"], "bpm": 128}
