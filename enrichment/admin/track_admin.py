@@ -17,7 +17,7 @@ from enrichment import track_metadata
 from enrichment.admin import dj_library, track_actions, track_views, views
 from enrichment.admin.filters import TRACK_FILTERS
 from enrichment.admin.forms import TrackForm
-from enrichment.admin.links import identifier_links
+from enrichment.admin.links import UPSTREAM_PAGES, identifier_links
 from enrichment.admin.paginator import EstimatedCountPaginator
 from enrichment.admin.permissions import ENRICH, can_enrich, can_review
 from enrichment.admin.search import identifier_query, search_tracks
@@ -60,16 +60,7 @@ class TrackAdmin(admin.ModelAdmin):
         (None, {"fields": ("artist_name", "title", "locked_fields")}),
         (
             "Identifiers",
-            {
-                "fields": (
-                    "spotify_id",
-                    "isrc",
-                    "musicbrainz_id",
-                    "discogs_id",
-                    "deezer_id",
-                    "tidal_id",
-                )
-            },
+            {"fields": tuple(UPSTREAM_PAGES)},  # every provider's id column, and the ISRC
         ),
         (
             "Tempo and key",
@@ -169,7 +160,7 @@ class TrackAdmin(admin.ModelAdmin):
 
     @admin.display(description="identifiers")
     def identifiers(self, track: Track) -> str:
-        return identifier_links({name: getattr(track, name) for name in _ID_FIELDS})
+        return identifier_links({name: getattr(track, name) for name in UPSTREAM_PAGES})
 
     @admin.display(description="data from")
     def sources_display(self, track: Track) -> str:
@@ -264,9 +255,6 @@ class TrackAdmin(admin.ModelAdmin):
             ),
         ]
         return extra + super().get_urls()
-
-
-_ID_FIELDS = ("spotify_id", "isrc", "musicbrainz_id", "discogs_id", "deezer_id", "tidal_id")
 
 
 def _derive_key(track: Track, edited: list[str]) -> None:
