@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 from bench.common import machine, median_ms, ratios, say
+from bench.figures import Figure
 
 FULL, TENTH = 3000, 300
 
@@ -40,6 +41,25 @@ def main() -> None:
             "python_ms": round(python_ms),
             "machine": machine(),
         },
+        measured=[
+            Figure(
+                "linearity",
+                f"time per recording, {FULL:,} vs {TENTH:,} recordings",
+                full_ms / FULL,
+                tenth_ms / TENTH,
+                f"per recording at {TENTH:,}",
+                "ms",
+                "ratio <= 1.5",
+            ),
+            Figure(
+                "per_start",
+                "full catalogue build",
+                full_ms,
+                python_ms,
+                "bare interpreter start",
+                "ms",
+            ),
+        ],
     )
     if linearity > 1.5:
         raise SystemExit(f"the catalogue grows worse than linearly ({linearity:.2f} > 1.5)")

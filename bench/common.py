@@ -609,6 +609,25 @@ class Checks:
         return 0
 
 
+def drill_figures(
+    checks: Checks, tracks: int | None = None, seconds: float | None = None
+) -> list[Figure]:
+    """A drill's common figures: its failed checks (target 0) and, given, its tracks per second."""
+    figures = [
+        Figure(
+            "failed_checks",
+            "failed checks (nothing lost, nothing stuck, right identifiers)",
+            len(checks.failed),
+            checks.passed + len(checks.failed),
+            "checks made",
+            target="value == 0",
+        )
+    ]
+    if tracks and seconds:
+        figures.append(Figure("seconds", f"{tracks} tracks drained", seconds, unit="s"))
+    return figures
+
+
 def nothing_lost(checks: Checks, tracks: Mapping[str, Any], *, expect_truth: bool = True) -> None:
     """The drills' common assertions: terminal, not stuck, no duplicates, right identifiers."""
     total = len(tracks)

@@ -21,6 +21,7 @@ from bench.common import (
     Checks,
     Sandbox,
     Workers,
+    drill_figures,
     nothing_lost,
     primary_apis,
     ratios,
@@ -30,6 +31,7 @@ from bench.common import (
     scaled_rates,
     sql,
 )
+from bench.figures import Figure
 
 
 class Watcher:
@@ -173,6 +175,16 @@ def main() -> int:
             "events": run.log,
             "failed": checks.failed,
         },
+        measured=[
+            *drill_figures(checks, len(run.tracks), run.seconds),
+            Figure(
+                "partial_then_completed",
+                "tracks partial during the outage, completed after",
+                len(hit_ids),
+                len(run.tracks),
+                "tracks",
+            ),
+        ],
     )
     return code
 

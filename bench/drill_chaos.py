@@ -20,6 +20,7 @@ from bench.common import (
     Checks,
     Sandbox,
     Workers,
+    drill_figures,
     nothing_lost,
     ratios,
     run_drill,
@@ -28,6 +29,7 @@ from bench.common import (
     sql,
     status_counts,
 )
+from bench.figures import Figure
 
 FAULTS = (
     "error_rate=0.05,malformed=0.03,slow=0.05:1500,"
@@ -148,6 +150,17 @@ def main() -> int:
             "tracks_with_two_jobs": doubled,
             "failed": checks.failed,
         },
+        measured=[
+            *drill_figures(checks, len(run.tracks), run.seconds),
+            Figure("faults", "faults injected", total_faults, len(run.tracks), "tracks"),
+            Figure(
+                "completed",
+                "tracks completed",
+                counts.get("completed", 0),
+                len(run.tracks),
+                "tracks",
+            ),
+        ],
     )
     return code
 

@@ -23,6 +23,7 @@ from bench.common import (
     Checks,
     Sandbox,
     Workers,
+    drill_figures,
     nothing_lost,
     ratios,
     reconnect,
@@ -31,6 +32,7 @@ from bench.common import (
     scaled_rates,
     sql,
 )
+from bench.figures import Figure
 
 
 def kill_part(sandbox: Sandbox, tracks: int, checks: Checks) -> dict:
@@ -132,6 +134,12 @@ def main() -> int:
             "failed_checks": len(checks.failed),
         },
         {**results, "failed": checks.failed},
+        measured=drill_figures(checks)
+        + [
+            Figure(f"{part}_seconds", f"{part} part: seconds until drained", seconds, unit="s")
+            for part in ("kill", "restart")
+            if (seconds := results.get(part, {}).get("seconds")) is not None
+        ],
     )
     return code
 

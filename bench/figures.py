@@ -1,6 +1,6 @@
 """A benchmark's figures, each with the reference it is measured against in the same run.
 
-Every benchmark ends with `common.ratios(name, legacy, details, figures=[Figure(...), ...])`;
+Every benchmark ends with `common.ratios(name, legacy, details, measured=[Figure(...), ...])`;
 its JSON (bench/output/results/<name>.json) then carries the figures, their references and
 targets, and the host the run had (date, CPU model, cores, load average), and `bench.report`
 renders any benchmark's figures the same way: no per-benchmark code in the report.
