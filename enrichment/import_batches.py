@@ -38,8 +38,7 @@ _STAGING = (
     " ON COMMIT DELETE ROWS"
 )
 _COPY = (
-    "COPY import_rows_staged (n, id, external_id, artist_name, title, spotify_id, isrc)"
-    " FROM STDIN"
+    "COPY import_rows_staged (n, id, external_id, artist_name, title, spotify_id, isrc) FROM STDIN"
 )
 _NAME_KEYS = "SELECT artist_key, title_key FROM import_rows_staged ORDER BY n"
 # created_at as epoch seconds: a float loads far faster than a timestamptz.
