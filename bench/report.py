@@ -33,7 +33,6 @@ TITLES = {
     "drill_chaos": "6. Drill: chaos mix",
     "drill_kill": "7. Drill: SIGKILL a worker; restart Postgres",
     "catalogue": "8. Sandbox catalogue build",
-    "import_speed": "9. Bulk import",
 }
 
 
