@@ -117,8 +117,11 @@ def timed_import(path: Path) -> Run:
     return Run(took, cpu, out.getvalue().strip(), err.getvalue().splitlines())
 
 
+CHECKS_PER_RUN = 3  # the summary, the rejected rows, the stored tracks and status rows
+
+
 def check(run: Run, *, rows: int, bad: int, first: bool) -> list[str]:
-    """What is wrong with this run's outcome (nothing: an empty list)."""
+    """What is wrong with this run's outcome (nothing: an empty list); CHECKS_PER_RUN checks."""
     good = rows - bad
     expected = (
         f"created {good}, updated 0, unchanged 0, rejected {bad}"
@@ -180,6 +183,14 @@ def main() -> int:
     say(f"load average after: {load_after}")
     rows_per_second = args.rows / first.seconds
     measured = [
+        Figure(
+            "wrong_outcomes",
+            "failed outcome checks (rejected lines and field, tracks, status rows, re-import)",
+            len(problems),
+            2 * CHECKS_PER_RUN,
+            "checks made",
+            target="value == 0",
+        ),
         Figure(
             "import_rows_per_s",
             f"import_tracks rows/s ({args.rows:,}-row CSV)",
