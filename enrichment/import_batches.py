@@ -1,11 +1,11 @@
-"""Write validated import rows in batches: two lookups, one INSERT ... SELECT, one status insert.
+"""Write validated import rows in batches: one COPY, two lookups, one INSERT ... SELECT.
 
 The row-by-row rules of importing.upsert hold unchanged (match by track id, ISRC, Spotify id,
 then name; identifiers only fill gaps; a row whose identifiers belong to another song is a
 reported conflict): they are applied in Python, in line order, to the batch's known tracks,
 which a batch reads at once. A batch that meets something its lookups did not see (another
-writer's row) is rolled back and imported row by row instead, so the outcome is always the
-row-by-row one.
+writer's row: a unique violation) is rolled back and imported row by row instead, so the
+outcome is always the row-by-row one.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
@@ -30,42 +29,50 @@ if TYPE_CHECKING:
 UUID_HEX_DIGITS = 32  # the shortest spelling of a UUID
 Outcome = str | RowError  # "created" | "updated" | "unchanged", or the row's error
 NORMALISED = "lower(btrim(regexp_replace({}, '\\s+', ' ', 'g')))"  # as identity.Normalised
-_KNOWN_COLUMNS = "id, external_id, artist_name, title, spotify_id, isrc, locked_fields, created_at"
+# The staged rows' name keys are computed once, by the COPY (generated columns).
 _STAGING = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS import_staging (n integer, id uuid, external_id text,"
-    " artist_name text, title text, spotify_id text, isrc text) ON COMMIT DELETE ROWS"
+    "CREATE TEMPORARY TABLE IF NOT EXISTS import_rows_staged (n integer, id uuid,"
+    " external_id text, artist_name text, title text, spotify_id text, isrc text,"
+    f" artist_key text GENERATED ALWAYS AS ({NORMALISED.format('artist_name')}) STORED,"
+    f" title_key text GENERATED ALWAYS AS ({NORMALISED.format('title')}) STORED)"
+    " ON COMMIT DELETE ROWS"
 )
-_COPY = "COPY import_staging (n, id, external_id, artist_name, title, spotify_id, isrc) FROM STDIN"
-_NAME_KEYS = (
-    f"SELECT {NORMALISED.format('artist_name')}, {NORMALISED.format('title')} "
-    "FROM import_staging ORDER BY n"
+_COPY = (
+    "COPY import_rows_staged (n, id, external_id, artist_name, title, spotify_id, isrc) FROM STDIN"
 )
+_NAME_KEYS = "SELECT artist_key, title_key FROM import_rows_staged ORDER BY n"
+# created_at as epoch seconds: a float loads far faster than a timestamptz.
 _SELECT_KNOWN = (
-    f"SELECT {_KNOWN_COLUMNS}, {NORMALISED.format('artist_name')}, {NORMALISED.format('title')} "
-    "FROM tracks"
+    "SELECT id, external_id, artist_name, title, spotify_id, isrc, locked_fields,"
+    f" date_part('epoch', created_at), {NORMALISED.format('artist_name')} AS artist_key,"
+    f" {NORMALISED.format('title')} AS title_key FROM tracks"
 )
-# Per staged row, one index scan per identifier and one by name (an OR would read the table).
+# Per staged row, one index scan per identifier and one by name (an OR would read the table;
+# a join could be planned as a scan of every track per batch). Each track once.
 _KNOWN = (
-    "SELECT known.* FROM import_staging AS s CROSS JOIN LATERAL ("
+    "SELECT DISTINCT ON (known.id) known.* FROM import_rows_staged AS s CROSS JOIN LATERAL ("
     f"{_SELECT_KNOWN} WHERE id = s.id "
     f"UNION ALL {_SELECT_KNOWN} WHERE external_id = s.external_id "
     f"UNION ALL {_SELECT_KNOWN} WHERE isrc = s.isrc "
     f"UNION ALL {_SELECT_KNOWN} WHERE spotify_id = s.spotify_id "
-    f"UNION ALL {_SELECT_KNOWN} WHERE {NORMALISED.format('artist_name')} = "
-    f"{NORMALISED.format('s.artist_name')} AND {NORMALISED.format('title')} = "
-    f"{NORMALISED.format('s.title')}) AS known"
+    f"UNION ALL {_SELECT_KNOWN} WHERE {NORMALISED.format('artist_name')} = s.artist_key"
+    f" AND {NORMALISED.format('title')} = s.title_key) AS known"
 )
-# The new tracks and their pending status rows, in one statement: its row count is how many
-# tracks were inserted (fewer when another writer holds one of their identities now).
+# The new tracks (staged rows by number; an id drawn here unless the batch needed it) and
+# their pending status rows, in one statement. A plain INSERT: an identity another writer saved
+# meanwhile is a unique violation, and the batch is then redone row by row.
 _INSERT = (
     "WITH inserted AS (INSERT INTO tracks (id, external_id, artist_name, title, spotify_id, isrc)"
-    " SELECT id, external_id, artist_name, title, spotify_id, isrc FROM import_staging"
-    " ON CONFLICT DO NOTHING RETURNING id) "
-    "INSERT INTO enrichment_status (track_id) SELECT id FROM inserted ON CONFLICT DO NOTHING"
+    " SELECT coalesce(new.id, s.id, gen_random_uuid()), s.external_id, s.artist_name, s.title,"
+    " s.spotify_id, s.isrc FROM unnest(%s::integer[], %s::uuid[]) AS new (n, id)"
+    " JOIN import_rows_staged AS s USING (n) RETURNING id) "
+    "INSERT INTO enrichment_status (track_id) SELECT id FROM inserted"
 )
 _UPDATE = (
-    "UPDATE tracks SET spotify_id = %s, isrc = %s, external_id = %s, updated_at = now() "
-    "WHERE id = %s"
+    "UPDATE tracks SET spotify_id = new.spotify_id, isrc = new.isrc,"
+    " external_id = new.external_id, updated_at = now()"
+    " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[])"
+    " AS new (id, spotify_id, isrc, external_id) WHERE tracks.id = new.id"
 )
 Staged = tuple[int, uuid.UUID | None, str | None, str, str, str | None, str | None]
 
@@ -74,7 +81,7 @@ def _stage(rows: Sequence[Staged]) -> None:
     """Put these rows (alone) in this connection's temporary staging table."""
     with connection.cursor() as cursor:
         cursor.execute(_STAGING)
-        cursor.execute("TRUNCATE import_staging")
+        cursor.execute("TRUNCATE import_rows_staged")
         with cursor.cursor.copy(_COPY) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -85,33 +92,41 @@ def _pk(track_id: str) -> uuid.UUID | None:
     return as_uuid(track_id) if len(track_id) >= UUID_HEX_DIGITS else None
 
 
-class _Unseen(Exception):
-    """A write met a row the batch's lookups did not see: redo the batch row by row."""
-
-
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Known:
     """A track as a batch sees it: read from the database, or planned by an earlier row."""
 
-    pk: uuid.UUID
+    id: uuid.UUID | None  # None: a planned track whose id nobody asked for yet
     external_id: str | None
     artist_name: str
     title: str
     spotify_id: str | None
     isrc: str | None
-    locked_fields: list[str]
-    created_at: datetime | None  # None: planned in this batch (newer than every stored track)
+    locked_fields: Sequence[str]
+    created: float | None  # epoch seconds; None: planned in this batch (newer than any stored)
     name_key: tuple[str, str]
-    changed: set[str] = field(default_factory=set)
+    staged: int = -1  # a planned track: the staged row that creates it
+    changed: set[str] | None = None
+
+    @property
+    def pk(self) -> uuid.UUID:
+        """The track's id (drawn now for a planned track that has none yet)."""
+        if self.id is None:
+            self.id = uuid.uuid4()
+        return self.id
 
     def is_named_by(self, track_id: str) -> bool:
-        return track_id == self.external_id or _pk(track_id) == self.pk
+        if track_id == self.external_id:
+            return True
+        pk = _pk(track_id)
+        return pk is not None and pk == self.pk
 
 
 class _Index:
     """The batch's known tracks by each identifier a row may name."""
 
     def __init__(self) -> None:
+        self.tracks: list[Known] = []
         self.by_pk: dict[uuid.UUID, Known] = {}
         self.by_external: dict[str, Known] = {}
         self.by_isrc: dict[str, list[Known]] = defaultdict(list)
@@ -119,16 +134,20 @@ class _Index:
         self.by_name: dict[tuple[str, str], list[Known]] = defaultdict(list)
 
     def add(self, track: Known) -> None:
-        self.by_pk[track.pk] = track
+        self.tracks.append(track)
+        if track.id is not None:  # a drawn id names no row of the file
+            self.by_pk[track.id] = track
         self.by_name[track.name_key].append(track)
-        self.note("external_id", track)
-        self.note("isrc", track)
-        self.note("spotify_id", track)
+        if track.external_id is not None:
+            self.by_external[track.external_id] = track
+        if track.isrc is not None:
+            self.by_isrc[track.isrc].append(track)
+        if track.spotify_id is not None:
+            self.by_spotify[track.spotify_id].append(track)
 
     def note(self, name: str, track: Known) -> None:
+        """The track took this identifier (it had none)."""
         value = getattr(track, name)
-        if value is None:
-            return
         if name == "external_id":
             self.by_external[value] = track
         else:
@@ -144,25 +163,31 @@ class _Index:
             if named is not None:
                 return named
         for value, holders in ((row.isrc, self.by_isrc), (row.spotify_id, self.by_spotify)):
-            if value and holders.get(value):
-                return _first(holders[value])
+            if value and (found := holders.get(value)):
+                return _first(found)
         named_alike = self.by_name.get(name_key)
         return min(named_alike, key=_age) if named_alike else None
 
     def holders(self, name: str, value: str) -> list[Known]:
         """The known tracks holding this ISRC or Spotify id, in the database's pk order."""
-        found = (self.by_isrc if name == "isrc" else self.by_spotify).get(value, [])
-        return sorted(found, key=lambda track: track.pk)
+        found = (self.by_isrc if name == "isrc" else self.by_spotify).get(value)
+        if not found:
+            return []
+        return sorted(found, key=_by_pk) if len(found) > 1 else list(found)
+
+
+def _by_pk(track: Known) -> uuid.UUID:
+    return track.pk
 
 
 def _first(tracks: list[Known]) -> Known:
-    return min(tracks, key=lambda track: track.pk)
+    return tracks[0] if len(tracks) == 1 else min(tracks, key=_by_pk)
 
 
 def _age(track: Known) -> tuple[int, float, uuid.UUID]:
-    if track.created_at is None:
+    if track.created is None:
         return (1, 0.0, track.pk)
-    return (0, track.created_at.timestamp(), track.pk)
+    return (0, track.created, track.pk)
 
 
 def write_batch(rows: Sequence[TrackRow], one_by_one: Callable[[TrackRow], str]) -> list[Outcome]:
@@ -177,7 +202,7 @@ def write_batch(rows: Sequence[TrackRow], one_by_one: Callable[[TrackRow], str])
     try:
         with transaction.atomic():
             return _write(rows)
-    except (_Unseen, IntegrityError):
+    except IntegrityError:  # another writer saved one of these identities meanwhile
         return [_one(row, one_by_one) for row in rows]
 
 
@@ -195,9 +220,16 @@ def _write(rows: Sequence[TrackRow]) -> list[Outcome]:
     for track in _known():
         index.add(track)
     planned: list[Known] = []
-    outcomes = [_plan(row, key, index, planned) for row, key in zip(rows, keys, strict=True)]
+    outcomes = [
+        _plan(n, row, key, index, planned)
+        for n, (row, key) in enumerate(zip(rows, keys, strict=True))
+    ]
+    # Read before the insert: a planned track that changed is updated by the id drawn here.
+    updates = _update_columns([track for track in index.tracks if track.changed])
     _insert(planned)
-    _update([track for track in index.by_pk.values() if track.changed and track.created_at])
+    if updates[0]:
+        with connection.cursor() as cursor:
+            cursor.execute(_UPDATE, updates)
     return outcomes
 
 
@@ -215,34 +247,28 @@ def _name_keys() -> list[tuple[str, str]]:
 def _known() -> list[Known]:
     with connection.cursor() as cursor:
         cursor.execute(_KNOWN)
-        found = {row[0]: row for row in cursor.fetchall()}  # a track matched twice: once
-    return [_known_track(row) for row in found.values()]
+        return [_known_track(row) for row in cursor.fetchall()]
 
 
 def _known_track(row: tuple[Any, ...]) -> Known:
-    pk, external_id, artist_name, title, spotify_id, isrc, locked, created_at, *key = row
+    pk, external_id, artist_name, title, spotify_id, isrc, locked, created, *key = row
     return Known(
-        pk, external_id, artist_name, title, spotify_id, isrc, locked, created_at, (key[0], key[1])
+        pk, external_id, artist_name, title, spotify_id, isrc, locked, created, (key[0], key[1])
     )
 
 
-def _plan(row: TrackRow, key: tuple[str, str], index: _Index, planned: list[Known]) -> Outcome:
+def _plan(
+    n: int, row: TrackRow, key: tuple[str, str], index: _Index, planned: list[Known]
+) -> Outcome:
     """What upsert(row, refuse_conflicts=True) does, applied to the known tracks."""
     track = index.find(row, key)
     conflict = identity_conflict(row, track, holders=index.holders)
     if conflict is not None:
         return conflict
     if track is None:
+        pk = _pk(row.track_id) if row.track_id else None
         new = Known(
-            pk=(_pk(row.track_id) if row.track_id else None) or uuid.uuid4(),
-            external_id=row.track_id,
-            artist_name=row.artist_name,
-            title=row.title,
-            spotify_id=row.spotify_id,
-            isrc=row.isrc,
-            locked_fields=[],
-            created_at=None,
-            name_key=key,
+            pk, row.track_id, row.artist_name, row.title, row.spotify_id, row.isrc, (), None, key, n
         )
         index.add(new)
         planned.append(new)
@@ -254,31 +280,29 @@ def _plan(row: TrackRow, key: tuple[str, str], index: _Index, planned: list[Know
     ]
     if row.track_id and track.external_id is None and not track.is_named_by(row.track_id):
         changed.append("external_id")
+    if not changed:
+        return "unchanged"
     for name in changed:
         setattr(track, name, getattr(row, "track_id" if name == "external_id" else name))
         index.note(name, track)
-    track.changed.update(changed)
-    return "updated" if changed else "unchanged"
+    track.changed = (track.changed or set()) | set(changed)
+    return "updated"
 
 
 def _insert(planned: list[Known]) -> None:
     if not planned:
         return
-    _stage(
-        [
-            (n, t.pk, t.external_id, t.artist_name, t.title, t.spotify_id, t.isrc)
-            for n, t in enumerate(planned)
-        ]
-    )
+    numbers = [track.staged for track in planned]
+    ids = [track.id for track in planned]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT)
-        if cursor.rowcount != len(planned):
-            raise _Unseen  # another writer holds one of these identities now
+        cursor.execute(_INSERT, [numbers, ids])
 
 
-def _update(changed: list[Known]) -> None:
-    if not changed:
-        return
-    params = [(track.spotify_id, track.isrc, track.external_id, track.pk) for track in changed]
-    with connection.cursor() as cursor:
-        cursor.executemany(_UPDATE, params)
+def _update_columns(changed: list[Known]) -> list[list[Any]]:
+    """_UPDATE's arrays: id, spotify_id, isrc, external_id of each changed track."""
+    return [
+        [track.pk for track in changed],
+        [track.spotify_id for track in changed],
+        [track.isrc for track in changed],
+        [track.external_id for track in changed],
+    ]

@@ -66,6 +66,8 @@ def identity_conflict(
 
 def same_song(row: TrackRow, track: KnownTrack) -> bool:
     """Do the row and the track name the same artist and title (case, accents, spacing aside)?"""
+    if row.artist_name == track.artist_name and row.title == track.title:
+        return True  # the common case (a re-import), without normalising
     return normalise(row.artist_name) == normalise(track.artist_name) and normalise(
         row.title
     ) == normalise(track.title)

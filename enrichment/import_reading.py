@@ -228,18 +228,23 @@ def _csv_row(
     if isinstance(line, Overlong):
         field = _column(header, len(_split(line.start)) - 1)
         return RowError(number, field, f"longer than {MAX_LINE} characters")
-    values = _split(line)
+    if '"' in line:
+        values = _split(line)
+    else:  # no quote: what csv.reader gives, without its per-line set-up
+        bare = line.rstrip("\r\n")
+        values = bare.split(",") if bare else []
     if not values:
         return None  # a blank line, skipped as csv.DictReader does
     if _unclosed(values):
         field = _column(header, len(values) - 1)
         return RowError(number, field, "the quote opened here is not closed on this line")
-    for index, value in enumerate(values):
-        problem = undecodable(value, encoding)
-        if problem:
-            return RowError(number, _column(header, index), problem)
+    if not line.isascii():  # only then can a value hold an undecodable byte
+        for index, value in enumerate(values):
+            problem = undecodable(value, encoding)
+            if problem:
+                return RowError(number, _column(header, index), problem)
     extra = values[len(header) :]
-    if any(value.strip() for value in extra):
+    if extra and any(value.strip() for value in extra):
         count = f"{len(extra)} value{'s' if len(extra) > 1 else ''}"
         listed = ", ".join(map(repr, extra))
         message = f"{count} more than the header's {len(header)} columns ({listed})"

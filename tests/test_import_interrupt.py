@@ -16,7 +16,7 @@ from tests.subprocesses import ROOT, child_env
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the child commits; we read its rows
 
-ROWS = 20_000
+ROWS = 200_000  # many batches: the signal comes long before the last one
 
 
 def wait_for_tracks(process: subprocess.Popen[str], minimum: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import json
 import re
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from enrichment.import_reading import MAX_LINE
+from enrichment.import_reading import MAX_LINE, read_rows
 from enrichment.models import Track
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,20 @@ def test_an_unbalanced_quote_is_reported_where_it_opened(tmp_path: Path) -> None
     output = import_file(write(tmp_path, HEADER + rows))
     assert "line 3: track_title: the quote opened here is not closed on this line" in output
     assert titles() == {"Before", "Middle", "Quoted", "After"}
+
+
+def test_rows_without_quotes_split_as_the_csv_module_splits_them(tmp_path: Path) -> None:
+    text = (
+        "artist_name,track_title,isrc\r\n"
+        "Plain,Row,\r\n"
+        "\r\n"
+        "Spaced , Out ,\n"
+        '"Quoted, Artist",Title,\n'
+        "Trailing,Comma,,\n"
+        "Last,Line"
+    )
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(text.encode())
+    read = [raw for _, raw in read_rows(path)]
+    header, *lines = [next(csv.reader([line]), []) for line in text.splitlines(keepends=True)]
+    assert read == [dict(zip(header, values, strict=False)) for values in lines if values]
