@@ -165,11 +165,9 @@ class Track(models.Model):
     title = models.CharField(max_length=500)
 
     # NULL, not "", means "unknown", so the regex check and lookups treat absence uniformly.
-    spotify_id = models.CharField(  # noqa: DJ001
-        max_length=22, null=True, blank=True, db_index=True
-    )
+    spotify_id = models.CharField(max_length=22, null=True, blank=True)  # noqa: DJ001
     isrc = models.CharField(max_length=12, null=True, blank=True, unique=True)
-    musicbrainz_id = models.UUIDField(null=True, blank=True, db_index=True)
+    musicbrainz_id = models.UUIDField(null=True, blank=True)
     discogs_id = models.PositiveBigIntegerField(null=True, blank=True)
     deezer_id = models.PositiveBigIntegerField(null=True, blank=True)
     tidal_id = models.CharField(  # noqa: DJ001
@@ -241,6 +239,18 @@ class Track(models.Model):
             # Admin search: words (prefixes) of artist and title, by full-text search.
             GinIndex(
                 SearchVector("artist_name", "title", config="simple"), name="track_search_idx"
+            ),
+            # Lookups by identifier; partial, so the many tracks without one cost no index
+            # entry (an import of a million rows writes every index of every row).
+            models.Index(
+                fields=["spotify_id"],
+                name="track_spotify_id_idx",
+                condition=Q(spotify_id__isnull=False),
+            ),
+            models.Index(
+                fields=["musicbrainz_id"],
+                name="track_musicbrainz_id_idx",
+                condition=Q(musicbrainz_id__isnull=False),
             ),
             # Admin search by a pasted Discogs/Deezer id or link.
             models.Index(
