@@ -194,7 +194,7 @@ def breakdown(sandbox: Sandbox, count: int, profile: bool) -> dict:
     for track_id in warm:  # connections, sessions, token, imports
         pipeline.enrich(track_id)
     clock = Clock()
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile(time.process_time) if profile else None
     with connection.execute_wrapper(clock.db_wrapper), clock.http_timed():
         started = time.perf_counter()
         cpu_started = time.process_time()
@@ -256,7 +256,7 @@ def breakdown(sandbox: Sandbox, count: int, profile: bool) -> dict:
 def show_profile(profiler: cProfile.Profile) -> None:
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
-    say("   cProfile, top 25 by own time:")
+    say("   cProfile (CPU time), top 25 by own time:")
     for line in out.getvalue().splitlines():
         if line.strip() and ("/" in line or "ncalls" in line):
             say("   " + line.rstrip()[:150])
