@@ -234,8 +234,11 @@ def _apply(track: Track, attempt: Attempt, now: datetime) -> list[str]:
     for name, value in changes.items():
         setattr(track, name, value)
     _note_attempt(track, attempt, merged, now)
-    track.full_clean(exclude=["id"], validate_unique=False, validate_constraints=False)
-    track.save()
+    # Only the columns this attempt set are validated and written (with the metadata it
+    # noted in): the others are as the locked row holds them.
+    unchanged = [f.name for f in Track._meta.concrete_fields if f.name not in changes]
+    track.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
+    track.save(update_fields=[*changes, "metadata", "updated_at"])
     return sorted(changes)
 
 
