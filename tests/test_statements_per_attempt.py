@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 # look-up. The shared limiter's statements are counted apart: how many it takes follows the
 # load (one per call when the API is below its rate, see tests/sources/test_ratelimit).
 MOST_PER_ATTEMPT = 25
+
+
 @pytest.fixture
 def sandbox(settings: Any) -> Any:
     with running_sandbox(settings, rate_scale=0.0) as running:
