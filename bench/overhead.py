@@ -6,8 +6,9 @@ production, so slow sources go to their follow-up workers). Reports tracks/s, tr
 core, and CPU seconds per track spent by the workers (every worker process, follow-up ones
 included), Postgres and the sandbox (read from /proc). The same part A of a baseline commit
 (--baseline, BENCH_BASELINE; default the main before issue 14) runs in its own checkout and
-database, alternating with ours (baseline, ours, baseline, ours, ...): the figure is our tracks
-per CPU-second of workers + Postgres over the baseline's.
+database, in turn with ours (baseline, ours, ours in one job, baseline, ...): the figure is our
+tracks per CPU-second of workers + Postgres over the baseline's; informative, the same for ours
+with every source asked in the track's job (ENRICH_FOLLOW_UPS=false: the baseline's work).
 
 Part B, where the time goes (bench.overhead_breakdown): one thread in this process enriches M
 tracks in a row, timing statements and HTTP exchanges; it counts the statements of one attempt
@@ -46,9 +47,11 @@ from bench.figures import Figure
 from bench.overhead_breakdown import UNLIMITED, breakdown
 
 
-def end_to_end(sandbox: Sandbox, tracks_wanted: int, processes: int, concurrency: int) -> dict:
+def end_to_end(
+    sandbox: Sandbox, tracks_wanted: int, processes: int, concurrency: int, **extra_env: str
+) -> dict:
     prepare_database()
-    env = child_env(sandbox, UNLIMITED, ENRICH_THREADS=str(concurrency))
+    env = child_env(sandbox, UNLIMITED, ENRICH_THREADS=str(concurrency), **extra_env)
     with Workers(env, processes, concurrency) as workers:
         workers.start()
         tracks = create_tracks(recordings(tracks_wanted))
@@ -113,28 +116,31 @@ def per_cpu_second(runs: list[dict]) -> float:
 OURS = ("workers", "postgres")
 
 
-def side_by_side(args: argparse.Namespace, sandbox: Sandbox) -> tuple[list[dict], list[dict]]:
-    """Part A of the baseline and ours, alternating (baseline first), `rounds` times each."""
+# Ours with every source asked in the track's job (no follow-up jobs): the baseline's work.
+ONE_JOB = {"ENRICH_FOLLOW_UPS": "false"}
+
+
+def side_by_side(args: argparse.Namespace, sandbox: Sandbox) -> dict[str, list[dict]]:
+    """Part A of the baseline, ours, and ours in one job per track, in turn, `rounds` times."""
     directory = (
         None if args.no_baseline else baseline.checkout(baseline.commit_wanted(args.baseline))
     )
-    theirs: list[dict] = []
-    ours: list[dict] = []
+    runs: dict[str, list[dict]] = {"baseline": [], "ours": [], "one_job": []}
+    numbers: tuple[int, int, int] = (args.tracks, args.processes, args.concurrency)
     try:
         for number in range(args.rounds):
             if directory is not None:
                 say(f"round {number + 1}: baseline ({directory.name})")
-                theirs.append(
-                    baseline.run_end_to_end(
-                        directory, args.tracks, args.processes, args.concurrency
-                    )
-                )
+                runs["baseline"].append(baseline.run_end_to_end(directory, *numbers))
             say(f"round {number + 1}: ours")
-            ours.append(end_to_end(sandbox, args.tracks, args.processes, args.concurrency))
+            runs["ours"].append(end_to_end(sandbox, *numbers))
+            say(f"round {number + 1}: ours, every source in the track's job (no follow-ups)")
+            tracks, processes, concurrency = numbers
+            runs["one_job"].append(end_to_end(sandbox, tracks, processes, concurrency, **ONE_JOB))
     finally:
         if directory is not None:
             baseline.stop_database(directory)
-    return ours, theirs
+    return runs
 
 
 def main() -> int:
@@ -151,25 +157,35 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile part B (slower)")
     args = parser.parse_args()
     with Sandbox("--no-limits", "--latency-ms", "0") as sandbox:
-        ours, theirs = side_by_side(args, sandbox)
+        runs = side_by_side(args, sandbox)
         b = breakdown(sandbox, args.serial, args.profile)
-    mine = per_cpu_second(ours)
-    reference = per_cpu_second(theirs) if theirs else None
+    mine, one_job = per_cpu_second(runs["ours"]), per_cpu_second(runs["one_job"])
+    reference = per_cpu_second(runs["baseline"]) if runs["baseline"] else None
     if reference:
         say(
-            f"tracks per CPU-second of workers + Postgres: ours {mine:.1f}, baseline "
-            f"{reference:.1f}: x{mine / reference:.2f}"
+            f"tracks per CPU-second of workers + Postgres: ours {mine:.1f} (one job per track: "
+            f"{one_job:.1f}), baseline {reference:.1f}: x{mine / reference:.2f} "
+            f"(x{one_job / reference:.2f})"
         )
-    shares, a = b["shares"], ours[-1]
+    shares, a = b["shares"], runs["ours"][-1]
+    commit = baseline.commit_wanted(args.baseline)
     figures = [
         Figure(
             "per_cpu_s_vs_baseline",
             "tracks per CPU-second (workers + Postgres), ours vs the baseline's",
             round(mine, 1),
             round(reference, 1) if reference else None,
-            f"baseline {baseline.commit_wanted(args.baseline)}, same run",
+            f"baseline {commit}, same run",
             "tracks/CPU-s",
             "ratio >= 2",
+        ),
+        Figure(
+            "per_cpu_s_one_job_vs_baseline",
+            "the same, every source asked in the track's job (ENRICH_FOLLOW_UPS=false)",
+            round(one_job, 1),
+            round(reference, 1) if reference else None,
+            f"baseline {commit}, same run",
+            "tracks/CPU-s",
         ),
         Figure(
             "statements_per_attempt",
@@ -191,13 +207,14 @@ def main() -> int:
             "tracks_per_s": a["tracks_per_s"],
             "per_core": a["tracks_per_s_per_core"],
             "per_cpu_s_ours": round(mine, 1),
+            "per_cpu_s_one_job": round(one_job, 1),
             "per_cpu_s_baseline": round(reference, 1) if reference else None,
             "statements_per_attempt": b["statements_per_attempt"],
             "our_code": shares["our_code"],
             "database": shares["database"],
             "http": shares["http"],
         },
-        {"end_to_end": ours, "baseline_end_to_end": theirs, "breakdown": b},
+        {"end_to_end": runs, "breakdown": b},
         measured=figures,
     )
     return 0
