@@ -70,7 +70,7 @@ bench-throughput-busy: $(INSTALLED)  ## 1b. the same beside one CPU-bound proces
 bench-pacing: $(INSTALLED)  ## 1c. BPM+Camelot first: 95 % of tracks vs the fast sources' bound
 	$(BIN)/python -m bench.pacing
 
-bench-overhead: $(INSTALLED)  ## 2. no limits, instant upstreams: tracks/s per core, time split
+bench-overhead: $(INSTALLED)  ## 2. no limits, instant upstreams: tracks per CPU-second vs a baseline checkout, statements
 	$(BIN)/python -m bench.overhead
 
 bench-calls: $(INSTALLED)  ## 3. upstream calls per track per API; warm re-enrichment calls

@@ -1,37 +1,33 @@
 """Benchmark 2: our overhead. Rate limits off, instant upstreams, cold cache.
 
 Part A, end to end: supervised worker processes drain N tracks against a sandbox with no
-limits and no latency (client rates set to 10^6/s). Reports tracks/s, tracks/s per core, and
-CPU seconds per track spent by the workers, Postgres and the sandbox (read from /proc).
+limits and no latency (client rates the seed's x 10^5: no waits, the same per-source pacing as
+production, so slow sources go to their follow-up workers). Reports tracks/s, tracks/s per
+core, and CPU seconds per track spent by the workers (every worker process, follow-up ones
+included), Postgres and the sandbox (read from /proc). The same part A of a baseline commit
+(--baseline, BENCH_BASELINE; default the main before issue 14) runs in its own checkout and
+database, in turn with ours (baseline, ours, ours in one job, baseline, ...): the figure is our
+tracks per CPU-second of workers + Postgres over the baseline's; informative, the same for ours
+with every source asked in the track's job (ENRICH_FOLLOW_UPS=false: the baseline's work).
 
-Part B, where the time goes: one thread in this process enriches M tracks one after the other
-(the same pipeline.enrich the task runs), timing every database statement (Django
-execute_wrapper) and every HTTP exchange (requests' Session.send); the rest is our code
-(pipeline, matching, ORM, cache serialisation). With --profile, cProfile's top functions too.
+Part B, where the time goes (bench.overhead_breakdown): one thread in this process enriches M
+tracks in a row, timing statements and HTTP exchanges; it counts the statements of one attempt
+asking every source (the limiter's apart) and of a track's job plus its follow-up jobs. With
+--profile, cProfile's top functions by CPU time too.
 
-    python -m bench.overhead [--tracks 1000] [--processes 2] [--serial 150] [--profile]
+    python -m bench.overhead [--tracks 1000] [--processes 2] [--serial 150] [--rounds 2]
+                             [--baseline COMMIT | --no-baseline] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import os
-import pstats
-import re
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable
-from contextlib import contextmanager
 from typing import Any
 
-import requests
-from django.conf import settings
-from django.db import connection
-
+from bench import baseline
 from bench.common import (
-    APIS,
     Sandbox,
     Workers,
     child_env,
@@ -47,13 +43,15 @@ from bench.common import (
     status_counts,
     wait_until_done,
 )
+from bench.figures import Figure
+from bench.overhead_breakdown import UNLIMITED, breakdown
 
-UNLIMITED = {api: 1_000_000.0 for api in APIS}
 
-
-def end_to_end(sandbox: Sandbox, tracks_wanted: int, processes: int, concurrency: int) -> dict:
+def end_to_end(
+    sandbox: Sandbox, tracks_wanted: int, processes: int, concurrency: int, **extra_env: str
+) -> dict:
     prepare_database()
-    env = child_env(sandbox, UNLIMITED, ENRICH_THREADS=str(concurrency))
+    env = child_env(sandbox, UNLIMITED, ENRICH_THREADS=str(concurrency), **extra_env)
     with Workers(env, processes, concurrency) as workers:
         workers.start()
         tracks = create_tracks(recordings(tracks_wanted))
@@ -108,133 +106,41 @@ def end_to_end(sandbox: Sandbox, tracks_wanted: int, processes: int, concurrency
     return result
 
 
-def point_settings_at(sandbox: Sandbox) -> None:
-    """This process's sources talk to the sandbox, unlimited (settings are read per call)."""
-    for name, value in sandbox.env().items():
-        source = name.removesuffix("_API_URL").lower()
-        if name.endswith("_API_URL") and source in settings.SOURCES:
-            settings.SOURCES[source]["api_url"] = value
-        else:
-            setattr(settings, name, value)
-    for api in APIS:
-        settings.SOURCES[api]["rate_limit"] = float(UNLIMITED[api])
+def per_cpu_second(runs: list[dict]) -> float:
+    """Tracks per CPU-second of workers + Postgres over several part A runs."""
+    tracks = sum(run["tracks"] for run in runs)
+    cpu = sum(run["tracks"] * sum(run["cpu_ms_per_track"][k] for k in OURS) for run in runs)
+    return 1000 * tracks / cpu
 
 
-def statement_kind(sql: str) -> str:
-    """A short name for a statement: its verb and main table."""
-    words = re.sub(r"\s+", " ", sql).strip()
-    verb = words.split(" ", 1)[0].upper()
-    table = re.search(r'(?:FROM|INTO|UPDATE|JOIN)\s+"?([a-z_]+)"?', words, re.IGNORECASE)
-    if verb == "WITH" and "rate_limit_state" in words:
-        return "WITH/UPDATE rate_limit_state (book a slot)"
-    return f"{verb} {table.group(1) if table else ''}".strip()
+OURS = ("workers", "postgres")
 
 
-class Clock:
-    """Wall time spent inside database statements and HTTP exchanges."""
-
-    def __init__(self) -> None:
-        self.db = self.http = 0.0
-        self.queries = self.exchanges = 0
-        self.kinds: Counter[str] = Counter()
-        self.kind_time: dict[str, float] = defaultdict(float)
-
-    def db_wrapper(self, execute: Callable, sql: str, params: Any, many: bool, context: Any):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            spent = time.perf_counter() - started
-            self.db += spent
-            self.queries += 1
-            kind = statement_kind(sql)
-            self.kinds[kind] += 1
-            self.kind_time[kind] += spent
-
-    @contextmanager
-    def http_timed(self):
-        original = requests.Session.send
-        clock = self
-
-        def send(session: requests.Session, request: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return original(session, request, **kwargs)
-            finally:
-                clock.http += time.perf_counter() - started
-                clock.exchanges += 1
-
-        requests.Session.send = send  # type: ignore[method-assign,assignment]
-        try:
-            yield
-        finally:
-            requests.Session.send = original  # type: ignore[method-assign]
+# Ours with every source asked in the track's job (no follow-up jobs): the baseline's work.
+ONE_JOB = {"ENRICH_FOLLOW_UPS": "false"}
 
 
-def breakdown(sandbox: Sandbox, count: int, profile: bool) -> dict:
-    from enrichment import pipeline
-
-    prepare_database()
-    point_settings_at(sandbox)
-    tracks = list(create_tracks(recordings(count, seed=23)))
-    warm, measured = tracks[:10], tracks[10:]
-    for track_id in warm:  # connections, sessions, token, imports
-        pipeline.enrich(track_id)
-    clock = Clock()
-    profiler = cProfile.Profile() if profile else None
-    with connection.execute_wrapper(clock.db_wrapper), clock.http_timed():
-        started = time.perf_counter()
-        cpu_started = time.process_time()
-        if profiler:
-            profiler.enable()
-        for track_id in measured:
-            pipeline.enrich(track_id)
-        if profiler:
-            profiler.disable()
-        wall = time.perf_counter() - started
-        cpu = time.process_time() - cpu_started
-    n = len(measured)
-    ours = wall - clock.db - clock.http
-    shares = {"our_code": ours / wall, "database": clock.db / wall, "http": clock.http / wall}
-    result: dict[str, Any] = {
-        "tracks": n,
-        "ms_per_track": round(1000 * wall / n, 1),
-        "serial_tracks_per_s": round(n / wall, 1),
-        "ms_per_track_split": {
-            "our_code": round(1000 * ours / n, 1),
-            "database": round(1000 * clock.db / n, 1),
-            "http": round(1000 * clock.http / n, 1),
-        },
-        "shares": {k: round(v, 3) for k, v in shares.items()},
-        "queries_per_track": round(clock.queries / n, 1),
-        "http_per_track": round(clock.exchanges / n, 2),
-        "process_cpu_ms_per_track": round(1000 * cpu / n, 1),
-        "profiled": profile,
-    }
-    split = result["ms_per_track_split"]
-    say(
-        f"B. one thread, {n} tracks: {result['ms_per_track']} ms per track "
-        f"({result['serial_tracks_per_s']} tracks/s serial)"
-        + (" [under cProfile]" if profile else "")
+def side_by_side(args: argparse.Namespace, sandbox: Sandbox) -> dict[str, list[dict]]:
+    """Part A of the baseline, ours, and ours in one job per track, in turn, `rounds` times."""
+    directory = (
+        None if args.no_baseline else baseline.checkout(baseline.commit_wanted(args.baseline))
     )
-    say(
-        f"   our code {split['our_code']} ms ({shares['our_code']:.0%}), database "
-        f"{split['database']} ms ({shares['database']:.0%}, {result['queries_per_track']} "
-        f"statements), HTTP {split['http']} ms ({shares['http']:.0%}, "
-        f"{result['http_per_track']} exchanges)"
-    )
-    say("   statements per track (count, ms):")
-    for kind, number in clock.kinds.most_common(14):
-        say(f"     {number / n:5.1f}  {1000 * clock.kind_time[kind] / n:5.1f} ms  {kind}")
-    result["statements"] = {k: round(v / n, 2) for k, v in clock.kinds.most_common()}
-    if profiler:
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
-        say("   cProfile, top 15 by own time:")
-        for line in out.getvalue().splitlines():
-            if line.strip() and ("/" in line or "ncalls" in line):
-                say("   " + line.rstrip()[:150])
-    return result
+    runs: dict[str, list[dict]] = {"baseline": [], "ours": [], "one_job": []}
+    numbers: tuple[int, int, int] = (args.tracks, args.processes, args.concurrency)
+    try:
+        for number in range(args.rounds):
+            if directory is not None:
+                say(f"round {number + 1}: baseline ({directory.name})")
+                runs["baseline"].append(baseline.run_end_to_end(directory, *numbers))
+            say(f"round {number + 1}: ours")
+            runs["ours"].append(end_to_end(sandbox, *numbers))
+            say(f"round {number + 1}: ours, every source in the track's job (no follow-ups)")
+            tracks, processes, concurrency = numbers
+            runs["one_job"].append(end_to_end(sandbox, tracks, processes, concurrency, **ONE_JOB))
+    finally:
+        if directory is not None:
+            baseline.stop_database(directory)
+    return runs
 
 
 def main() -> int:
@@ -243,23 +149,73 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--serial", type=int, default=160, help="tracks for part B")
+    parser.add_argument("--rounds", type=int, default=2, help="part A runs of each, alternating")
+    parser.add_argument(
+        "--baseline", help=f"commit to compare with (default {baseline.DEFAULT_COMMIT})"
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="ours only")
     parser.add_argument("--profile", action="store_true", help="cProfile part B (slower)")
     args = parser.parse_args()
     with Sandbox("--no-limits", "--latency-ms", "0") as sandbox:
-        a = end_to_end(sandbox, args.tracks, args.processes, args.concurrency)
+        runs = side_by_side(args, sandbox)
         b = breakdown(sandbox, args.serial, args.profile)
-    shares = b["shares"]
+    mine, one_job = per_cpu_second(runs["ours"]), per_cpu_second(runs["one_job"])
+    reference = per_cpu_second(runs["baseline"]) if runs["baseline"] else None
+    if reference:
+        say(
+            f"tracks per CPU-second of workers + Postgres: ours {mine:.1f} (one job per track: "
+            f"{one_job:.1f}), baseline {reference:.1f}: x{mine / reference:.2f} "
+            f"(x{one_job / reference:.2f})"
+        )
+    shares, a = b["shares"], runs["ours"][-1]
+    commit = baseline.commit_wanted(args.baseline)
+    figures = [
+        Figure(
+            "per_cpu_s_vs_baseline",
+            "tracks per CPU-second (workers + Postgres), ours vs the baseline's",
+            round(mine, 1),
+            round(reference, 1) if reference else None,
+            f"baseline {commit}, same run",
+            "tracks/CPU-s",
+            "ratio >= 2",
+        ),
+        Figure(
+            "per_cpu_s_one_job_vs_baseline",
+            "the same, every source asked in the track's job (ENRICH_FOLLOW_UPS=false)",
+            round(one_job, 1),
+            round(reference, 1) if reference else None,
+            f"baseline {commit}, same run",
+            "tracks/CPU-s",
+        ),
+        Figure(
+            "statements_per_attempt",
+            "SQL statements per attempt asking every source (the shared limiter's apart)",
+            b["statements_per_attempt"],
+            unit="statements",
+            target="value <= 25",
+        ),
+        Figure(
+            "statements_per_track",
+            "SQL statements per track, its job and follow-up jobs (the limiter's included)",
+            b["with_follow_ups"]["statements_per_track"],
+            unit="statements",
+        ),
+    ]
     ratios(
         "overhead",
         {
             "tracks_per_s": a["tracks_per_s"],
             "per_core": a["tracks_per_s_per_core"],
-            "per_cpu_s_ours": a["tracks_per_cpu_s_ours"],
+            "per_cpu_s_ours": round(mine, 1),
+            "per_cpu_s_one_job": round(one_job, 1),
+            "per_cpu_s_baseline": round(reference, 1) if reference else None,
+            "statements_per_attempt": b["statements_per_attempt"],
             "our_code": shares["our_code"],
             "database": shares["database"],
             "http": shares["http"],
         },
-        {"end_to_end": a, "breakdown": b},
+        {"end_to_end": runs, "breakdown": b},
+        measured=figures,
     )
     return 0
 

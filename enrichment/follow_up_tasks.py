@@ -15,12 +15,10 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from django.db import (
-    IntegrityError,
     InterfaceError,
     OperationalError,
     close_old_connections,
     connection,
-    transaction,
 )
 from procrastinate.contrib.django import app
 from procrastinate.job_context import JobContext
@@ -86,27 +84,35 @@ def _queued(track_id: str, source: str) -> bool:
 
 def defer_follow_ups(track_id: str, sources: list[str], *, force_refresh: bool = False) -> None:
     """Queue one follow-up per source (one already waiting is kept), in the caller's
-    transaction. Through Django's connection, not Procrastinate's: this runs in a worker's
-    pool thread, where the worker's own (async) connector must not be used."""
-    for source in sources:
-        job = (
-            pacing.queue_for(source),
-            FOLLOW_UP_TASK,
-            FOLLOW_UP_PRIORITY,
-            pacing.follow_up_lock(track_id, source),
-            json.dumps({"track_id": track_id, "source": source, "force_refresh": force_refresh}),
-        )
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint each
-                cursor.execute(DEFER_SQL, job)
-        except IntegrityError:  # the queueing lock: a follow-up is already waiting
-            logger.info("follow-up %s of %s already queued", source, track_id)
+    transaction, in one statement. Through Django's connection, not Procrastinate's: this
+    runs in a worker's pool thread, where the worker's own (async) connector must not be
+    used."""
+    if not sources:
+        return
+    jobs = [
+        {
+            "queue": pacing.queue_for(source),
+            "lock": pacing.follow_up_lock(track_id, source),
+            "args": {"track_id": track_id, "source": source, "force_refresh": force_refresh},
+        }
+        for source in sources
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(DEFER_SQL, [FOLLOW_UP_TASK, FOLLOW_UP_PRIORITY, json.dumps(jobs)])
+        queued = {row[0] for row in cursor.fetchall()}
+    for job in jobs:
+        if job["lock"] not in queued:  # the queueing lock: a follow-up is already waiting
+            logger.info("follow-up %s already queued", job["lock"])
 
 
-# Procrastinate's own deferral function (it notifies the workers listening on the queue).
+# One INSERT ... SELECT into Procrastinate's table, as its own defer inserts (its triggers
+# notify the workers listening on the queue and log the event); a job whose queueing lock a
+# waiting job holds is skipped by the lock's unique index.
 DEFER_SQL = (
-    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(%s, %s, %s, NULL, %s, %s::jsonb, "
-    "NULL)::procrastinate_job_to_defer_v1]))"
+    "INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args,"
+    " scheduled_at) SELECT job->>'queue', %s, %s, NULL, job->>'lock', job->'args', NULL"
+    " FROM jsonb_array_elements(%s::jsonb) AS job"
+    " ON CONFLICT DO NOTHING RETURNING queueing_lock"
 )
 
 

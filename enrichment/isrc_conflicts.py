@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
+
 from enrichment import track_metadata
 from enrichment.models import Track
 from enrichment.titles import normalise, parse_title
@@ -35,12 +37,12 @@ def without_held_identifiers(
     track: Track, changes: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     """The changes without an ISRC or Spotify id another track holds (noted on this track)."""
+    first_holders = _first_holders(track, changes)
     for name in ("isrc", "spotify_id"):
         value = changes.get(name)
         if not value:
             continue
-        holders = Track.objects.filter(**{name: value}).exclude(pk=track.pk)
-        holder = holders.values_list("pk", "artist_name", "title").first()
+        holder = first_holders.get(name)
         if holder is None:
             if name == "isrc":  # written now: an earlier conflict over it is over
                 _clear_settled_conflict(track, value)
@@ -56,6 +58,29 @@ def without_held_identifiers(
             note = track_metadata.note_entry(value, "isrc", details, now, holder=pk)
             track_metadata.add_note(track, ISRC_CONFLICT, track_metadata.CATALOGUE, note)
     return changes
+
+
+def _first_holders(track: Track, changes: dict[str, Any]) -> dict[str, tuple[Any, str, str]]:
+    """Per identifier column changed, the first other track (by pk) holding the new value:
+    (pk, artist, title). One query for both columns."""
+    wanted = {name: changes[name] for name in ("isrc", "spotify_id") if changes.get(name)}
+    if not wanted:
+        return {}
+    holding = Q()
+    for name, value in wanted.items():
+        holding |= Q(**{name: value})
+    rows = (
+        Track.objects.filter(holding)
+        .exclude(pk=track.pk)
+        .order_by("pk")
+        .values_list("pk", "artist_name", "title", *wanted)
+    )
+    first: dict[str, tuple[Any, str, str]] = {}
+    for pk, artist, title, *values in rows:
+        for name, value in zip(wanted, values, strict=True):
+            if value == wanted[name]:
+                first.setdefault(name, (pk, artist, title))
+    return first
 
 
 def _clear_settled_conflict(track: Track, isrc: str) -> None:

@@ -84,8 +84,16 @@ def enabled_providers() -> list[str]:
 
 def claim(track_id: uuid.UUID | str) -> bool:
     """Mark the track in_progress unless another worker holds a fresh claim on it."""
+    if _claim(track_id):
+        return True
+    # Nothing updated: the claim is taken, or the track has no status row yet (one statement
+    # in the common case, a row made at import; two more only for a track without one).
+    _, created = EnrichmentStatus.objects.get_or_create(track_id=track_id)
+    return created and _claim(track_id)
+
+
+def _claim(track_id: uuid.UUID | str) -> bool:
     now = timezone.now()
-    EnrichmentStatus.objects.get_or_create(track_id=track_id)
     stale = claim_cutoff(now)
     claimed = (
         EnrichmentStatus.objects.filter(track_id=track_id)
@@ -185,8 +193,13 @@ def persist(
     """
     now = timezone.now()
     with transaction.atomic():
-        track = Track.objects.select_for_update().get(pk=track_id)
-        status = EnrichmentStatus.objects.select_for_update().get(track_id=track_id)
+        # Both rows locked, and read, in one statement.
+        status = (
+            EnrichmentStatus.objects.select_related("track")
+            .select_for_update()
+            .get(track_id=track_id)
+        )
+        track = status.track
         outcomes = _outcomes_json(status.source_outcomes, attempt, now)
         changed = _apply(track, attempt, now)
         result = _judge(track, attempt, outcomes)
@@ -221,8 +234,11 @@ def _apply(track: Track, attempt: Attempt, now: datetime) -> list[str]:
     for name, value in changes.items():
         setattr(track, name, value)
     _note_attempt(track, attempt, merged, now)
-    track.full_clean(exclude=["id"], validate_unique=False, validate_constraints=False)
-    track.save()
+    # Only the columns this attempt set are validated and written (with the metadata it
+    # noted in): the others are as the locked row holds them.
+    unchanged = [f.name for f in Track._meta.concrete_fields if f.name not in changes]
+    track.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
+    track.save(update_fields=[*changes, "metadata", "updated_at"])
     return sorted(changes)
 
 

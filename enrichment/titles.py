@@ -6,6 +6,7 @@ Edit" and "Song (Live at X)" are other versions; "(feat. Sia)" is a credit, not 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -71,6 +72,7 @@ class Credits:
         return self.main + self.featured
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function, asked again for every candidate
 def normalise(text: str) -> str:
     """Lower-case ASCII-ish words: accents, punctuation and spacing removed."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_TRANSLITERATE))

@@ -210,8 +210,9 @@ HTTP_CACHE, HTTP_CACHE_ORIGIN = response_cache(
 )
 # Longest a caller waits for a rate-limit token before the call counts as a transient error.
 RATE_LIMIT_MAX_WAIT = _env.number("RATE_LIMIT_MAX_WAIT", 30.0, minimum=0, maximum=3600)
-# A request woken later than this fraction of its API's interval after its slot gives the slot
-# up and books the next one, so a descheduled worker never goes out next to the following one.
+# A request woken later than this fraction of its API's interval after its slot (and than 2 ms,
+# the scheduler's own jitter) gives the slot up and books the next one, so a descheduled worker
+# never goes out next to the following one.
 RATE_LIMIT_LATE_TOLERANCE = _env.number("RATE_LIMIT_LATE_TOLERANCE", 0.5, minimum=0, maximum=10)
 # A request leaves only when the last one that left (cluster-wide) is at least
 # (1 - margin) x its API's interval ago; closer, it books a fresh slot instead.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from typing import Any, ClassVar
 
 import requests
 from django.conf import settings
+from requests_cache.models.response import CachedResponse
 
 from enrichment import metrics
 from enrichment.redaction import contains_secret, header_secrets, redacting
@@ -51,12 +53,21 @@ class NotFound(Exception):
     """Raised by `Source.check_body` when a 2xx body means "no such thing"."""
 
 
+# Calls go through Session.send, which reads only proxy settings from the environment (CA
+# bundles and netrc are Session.request's): with no proxy variable set, trusting the
+# environment only costs a scan of every variable per request (a tenth of a worker's CPU with
+# instant upstreams).
+def _environment_matters() -> bool:
+    return any("proxy" in name.lower() for name in os.environ)
+
+
 def http_session(source: str) -> requests.Session:
     """One pooled session per source per process (threads share it)."""
     with _sessions_lock:
         session = _sessions.get(source)
         if session is None:
             session = requests.Session()
+            session.trust_env = _environment_matters()
             adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
@@ -145,8 +156,9 @@ class Source:
             sent += credentials.values()
             # The key is made before credentials are added: a hit needs no token at all.
             key = self.cache.create_key(request.prepare())
+            breaker_row = None
             if ttl is not None and not self.force_refresh:
-                cached = self.cache.get_response(key)
+                cached, breaker_row = self._cached(key)
                 if cached is not None and not cached.is_expired:
                     metrics.CACHE_HITS.labels(api=self.name).inc()
                     self.cache_hits += 1
@@ -155,10 +167,18 @@ class Source:
             auth_headers = self.auth_headers()  # may ask for a token: post_form redacts its own
             sent += header_secrets(auth_headers.values())
             request.headers = {**request.headers, **auth_headers}
-            response, payload = self.send(request.prepare(), endpoint)
+            response, payload = self.send(request.prepare(), endpoint, breaker_row=breaker_row)
             if ttl is not None:
                 self._remember(response, key, NOT_FOUND_TTL if payload is None else ttl, sent)
             return payload
+
+    def _cached(self, key: str) -> tuple[CachedResponse | None, Any]:
+        """The cached response (or None) and, from the `api_cache` table, the breaker row read
+        in the same statement (None from other caches: the call reads it itself)."""
+        storage = getattr(self.cache, "responses", None)
+        if isinstance(storage, response_cache.ApiCacheStorage):
+            return storage.get_with_breaker(key, self.breaker.api)
+        return self.cache.get_response(key), None
 
     def _remember(
         self, response: requests.Response, key: str, lifetime: timedelta, sent: list[str]
@@ -200,10 +220,13 @@ class Source:
             return self.send(request, endpoint)[1]
 
     def send(
-        self, request: requests.PreparedRequest, endpoint: str
+        self, request: requests.PreparedRequest, endpoint: str, *, breaker_row: Any = None
     ) -> tuple[requests.Response, Any | None]:
-        """Rate-limit turn, then one call through the breaker: (response, payload or None)."""
-        with self.breaker.one_read():  # the shared breaker row: one SELECT per call
+        """Rate-limit turn, then one call through the breaker: (response, payload or None).
+
+        The shared breaker row is read once per call, or not at all when the caller read it
+        along with the cache just now (`breaker_row`)."""
+        with self.breaker.one_read(breaker_row):
             return self._send(request, endpoint)
 
     def _send(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -24,6 +24,9 @@ SUCCESS_THRESHOLD = 2  # successes in half-open that close it
 
 
 _COLUMNS = ("state", "failure_count", "success_count", "opened_at")
+# The breaker row's columns as one_read's snapshot takes them (other statements may read them
+# along with their own: the response cache's read does).
+SNAPSHOT_COLUMNS = _COLUMNS
 
 
 class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
@@ -50,10 +53,13 @@ class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
             )
 
     @contextlib.contextmanager
-    def one_read(self) -> Iterator[None]:
-        """While open (in this thread), the row is read at most once."""
+    def one_read(self, snapshot: Sequence[Any] | None = None) -> Iterator[None]:
+        """While open (in this thread), the row is read at most once; not at all when the
+        caller read it just now (`snapshot`: the SNAPSHOT columns, e.g. with the cache)."""
         outer = getattr(self._local, "active", False)
         self._local.active = True
+        if not outer and snapshot is not None:
+            self._local.row = dict(zip(_COLUMNS, snapshot, strict=True))
         try:
             yield
         finally:
@@ -163,9 +169,11 @@ class SharedBreaker:
             throw_new_error_on_trip=False,
         )
 
-    def one_read(self) -> contextlib.AbstractContextManager[None]:
+    def one_read(
+        self, snapshot: Sequence[Any] | None = None
+    ) -> contextlib.AbstractContextManager[None]:
         """One upstream call's scope: the shared row is read once in it (the storage's)."""
-        return self.storage.one_read()
+        return self.storage.one_read(snapshot)
 
     def raise_if_open(self) -> None:
         """Refuse at once (no rate-limit token spent) while the breaker is open and cooling."""

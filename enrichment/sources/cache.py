@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from requests_cache.policy.settings import DEFAULT_IGNORED_PARAMS, CacheSettings
 from requests_cache.serializers.preconf import make_stage
 
 from enrichment.models import ApiCache
+from enrichment.sources.breaker import SNAPSHOT_COLUMNS
 from songnodes.caches import described
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,23 @@ _UPSERT = (
     " response_data = EXCLUDED.response_data, status_code = EXCLUDED.status_code,"
     " expires_at = EXCLUDED.expires_at, hit_count = 0, last_accessed = NULL"
 )
+
+
+# The cache read (a live row, its hit counted) and the API's breaker row, together: a call
+# that misses goes on to the breaker, and one statement serves both.
+_READ_WITH_BREAKER = (
+    "WITH hit AS (UPDATE api_cache SET hit_count = hit_count + 1, last_accessed = now()"
+    " WHERE cache_key = %s AND expires_at > now() RETURNING response_data)"
+    f" SELECT (SELECT response_data FROM hit), {', '.join(f'b.{c}' for c in SNAPSHOT_COLUMNS)}"
+    " FROM (SELECT 1) AS one LEFT JOIN circuit_breaker_state AS b ON b.api = %s"
+)
+
+
+def _response(data: Any) -> CachedResponse:
+    response: CachedResponse = _JSON_STAGE.loads(
+        data if isinstance(data, dict) else json.loads(data)
+    )
+    return response
 
 
 class ApiCacheStorage(BaseStorage[str, CachedResponse]):
@@ -61,11 +80,18 @@ class ApiCacheStorage(BaseStorage[str, CachedResponse]):
             row = cursor.fetchone()
         if row is None:
             raise KeyError(key)
-        data = row[0]
-        response: CachedResponse = _JSON_STAGE.loads(
-            data if isinstance(data, dict) else json.loads(data)
-        )
-        return response
+        return _response(row[0])
+
+    def get_with_breaker(self, key: str, api: str) -> tuple[CachedResponse | None, Any]:
+        """The live response under `key` (its hit counted) or None, and the API's breaker
+        row (breaker.SNAPSHOT_COLUMNS, or None without one), in one statement."""
+        with connection.cursor() as cursor:
+            cursor.execute(_READ_WITH_BREAKER, [key, api])
+            row = cursor.fetchone()
+        data, breaker = (row[0], row[1:]) if row else (None, None)
+        if breaker is not None and breaker[0] is None:
+            breaker = None
+        return (None if data is None else _response(data)), breaker
 
     def __setitem__(self, key: str, response: CachedResponse) -> None:
         # One statement, whether the key is new or stored (a refresh starts its hits anew).

@@ -10,7 +10,9 @@ wakes late (a busy machine) would otherwise go out next to the caller of the fol
 Right before sending, one atomic UPDATE claims the API's `last_sent` stamp, and only if the
 last request that left (any worker, database clock) left at least (1 - RATE_LIMIT_SAFETY_MARGIN)
 x the interval ago; a refused claim books a fresh slot. A per-process monotonic guard keeps
-threads of one process from racing for the same claim.
+threads of one process from racing for the same claim. A booking whose slot is due at once
+makes that claim itself, in the same UPDATE (same condition): an API below its rate costs one
+statement per call, not two.
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ from enrichment.sources.errors import LimiterBusy
 _BOOK = """
 WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
 UPDATE rate_limit_state AS state
-   SET theoretical_arrival = greatest(state.theoretical_arrival, clock.now) + %(interval)s
+   SET theoretical_arrival = greatest(state.theoretical_arrival, clock.now) + %(interval)s,
+       last_sent = CASE WHEN state.theoretical_arrival <= clock.now
+                         AND clock.now - state.last_sent >= %(gap)s
+                        THEN clock.now ELSE state.last_sent END
   FROM clock
  WHERE state.api = %(api)s
    AND greatest(state.theoretical_arrival, clock.now) - clock.now <= %(max_wait)s
 RETURNING greatest(state.theoretical_arrival - %(interval)s - clock.now, 0),
-          state.theoretical_arrival - %(interval)s
+          state.theoretical_arrival - %(interval)s,
+          state.last_sent = clock.now
 """
 _WAIT = """
 SELECT greatest(theoretical_arrival - extract(epoch FROM clock_timestamp())::float8, 0)
@@ -62,6 +68,10 @@ UPDATE rate_limit_state
 _rows_ready: set[tuple[str, str]] = set()
 _REBOOKS = 3  # fresh slots a late sleeper may take before it goes anyway
 _CLAIMS = 8  # refused claims (someone else just left) before the call is retried later
+# Lateness below the scheduler's own jitter is no sign of a descheduled worker: it never makes
+# a caller give its slot up (at API rates up to 250/s the late tolerance is above it anyway;
+# at the benchmarks' "unlimited" rates every wake-up would otherwise re-book a few times).
+SCHEDULER_JITTER = 0.002
 # Per process and API: when this process last sent (monotonic), so its threads keep apart.
 _left_here: dict[str, float] = {}
 _left_lock = threading.Lock()
@@ -78,12 +88,16 @@ class RateLimiter:
         self.interval = 1.0 / rate
         self.max_wait = settings.RATE_LIMIT_MAX_WAIT if max_wait is None else max_wait
         self.late_tolerance = settings.RATE_LIMIT_LATE_TOLERANCE
+        # Seconds after its slot a caller may still leave on it.
+        self.late_allowance = max(self.late_tolerance * self.interval, SCHEDULER_JITTER)
         # Two requests never leave closer than this (seconds), cluster-wide.
         self.gap = self.interval * (1.0 - settings.RATE_LIMIT_SAFETY_MARGIN)
         # The last slot this limiter booked, in epoch seconds on the database clock.
         self.last_slot: float | None = None
         # When this limiter's last request was allowed to leave (database clock).
         self.last_sent: float | None = None
+        # Did the last booking also claim the right to send (its slot was due at once)?
+        self.claimed_at_booking = False
 
     def _ensure_row(self) -> None:
         # Once per process and database, not per limiter: a limiter is made per attempt.
@@ -104,12 +118,17 @@ class RateLimiter:
             "api": self.api,
             "interval": self.interval,
             "max_wait": self.max_wait,
+            "gap": self.gap,
         }
+        self.claimed_at_booking = False
         with connection.cursor() as cursor:
             cursor.execute(_BOOK, params)
             row = cursor.fetchone()
             if row is not None:
                 self.last_slot = float(row[1])
+                if row[2]:
+                    self._claimed(self.last_slot)
+                    self.claimed_at_booking = True
                 return float(row[0])
             cursor.execute(_WAIT, [self.api])
             waiting = cursor.fetchone()
@@ -139,11 +158,13 @@ class RateLimiter:
         """
         for _ in range(_CLAIMS):
             slot = self.wait_for(slot)
+            if self.claimed_at_booking:  # the booking of the slot kept claimed it: go now
+                return
             self._keep_apart_here()
             wait = self.claim()
             if wait is None:
                 return
-            if time.monotonic() + wait - slot > self.late_tolerance * self.interval:
+            if time.monotonic() + wait - slot > self.late_allowance:
                 slot = self.book()
             else:
                 time.sleep(wait)
@@ -168,10 +189,15 @@ class RateLimiter:
             return self.interval * (self.late_tolerance + 1)
         if row[0] is None:
             return max(float(row[1]), 0.001)
-        self.last_sent = float(row[0])
+        self._claimed(float(row[0]))
+        return None
+
+    def _claimed(self, sent: float) -> None:
+        """Note a claim (database clock): this request leaves now."""
+        self.last_sent = sent
+        self.claimed_at_booking = False
         with _left_lock:
             _left_here[self.api] = time.monotonic()
-        return None
 
     def book(self) -> float:
         """Book the next slot; when it comes, on this process's monotonic clock.
@@ -193,7 +219,7 @@ class RateLimiter:
         """
         for _ in range(_REBOOKS):
             time.sleep(max(0.0, slot - time.monotonic()))
-            if time.monotonic() - slot <= self.late_tolerance * self.interval:
+            if time.monotonic() - slot <= self.late_allowance:
                 return slot
             try:
                 slot = self.book()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from enrichment.sources.errors import RateLimited
 from enrichment.sources.ratelimit import RateLimiter
@@ -177,6 +178,37 @@ def test_a_request_leaves_only_a_safe_gap_after_the_last_one_that_left() -> None
     refused = second.claim()
     assert refused is not None and 0 < refused <= second.gap
     second.acquire()  # it books a fresh slot, and then leaves far enough behind
+    assert first.last_sent is not None and second.last_sent is not None
+    assert second.last_sent - first.last_sent >= second.gap - 1e-5
+
+
+def test_a_slot_due_at_once_is_booked_and_claimed_in_one_statement() -> None:
+    limiter = RateLimiter("test-one-statement", 5.0)
+    limiter.acquire()  # makes the row
+    time.sleep(limiter.interval)
+    with CaptureQueriesContext(connection) as queries:
+        limiter.acquire()
+    assert len(queries) == 1, [query["sql"] for query in queries]
+    # The next caller's slot is not due yet: it waits, then claims apart.
+    with CaptureQueriesContext(connection) as queries:
+        started = time.monotonic()
+        limiter.acquire()
+    assert time.monotonic() - started >= limiter.gap * 0.9
+    assert len(queries) == 2
+
+
+def test_a_due_booking_claims_nothing_while_the_last_request_is_closer_than_the_gap() -> None:
+    first, second = RateLimiter("test-due-claim", 10.0), RateLimiter("test-due-claim", 10.0)
+    first.acquire()
+    # The next slot is made due at once, but the last request left just now: the booking may
+    # not claim; the caller waits out the gap and claims then.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE rate_limit_state SET theoretical_arrival = 0 WHERE api = 'test-due-claim'"
+        )
+    second.book()
+    assert not second.claimed_at_booking
+    second.acquire()
     assert first.last_sent is not None and second.last_sent is not None
     assert second.last_sent - first.last_sent >= second.gap - 1e-5
 
