@@ -205,33 +205,53 @@ def defer_enrichment(
     a running job, the running job leaves its retry to it.
     """
     ids = list(dict.fromkeys(str(track_id) for track_id in track_ids))
-    # A track whose follow-up jobs (enrichment.pacing) wait or run is busy too.
-    locks = [*(queueing_lock(track_id) for track_id in ids), *pacing.follow_up_locks(ids)]
-    busy = {lock.split(":")[1] for lock in jobs().held_locks(locks)}
     result: dict[str, int | None] = dict.fromkeys(ids)
-    fresh = [track_id for track_id in ids if track_id not in busy]
-    if not fresh:
+    if not ids:
         return result
-    # One INSERT ... SELECT, as Procrastinate's defer inserts (its triggers notify the workers
-    # and log the event); a track whose job appeared since the look-up is skipped by the
-    # queueing lock's unique index.
+    # A track whose follow-up jobs (enrichment.pacing) wait or run is busy too.
+    suffixes = ["", *(f":{name}" for name in pacing.follow_up_providers())]
     with connection.cursor() as cursor:
         cursor.execute(
             _DEFER_MANY,
-            [enrich_track.queue, enrich_track.name, priority, force_refresh, "\n".join(fresh)],
+            [
+                "\n".join(ids),
+                suffixes,
+                enrich_track.queue,
+                enrich_track.name,
+                priority,
+                force_refresh,
+            ],
         )
         deferred = dict(cursor.fetchall())
-    result.update((track_id, deferred.get(queueing_lock(track_id))) for track_id in fresh)
+    result.update((track_id, deferred.get(queueing_lock(track_id))) for track_id in ids)
     return result
 
 
-_DEFER_MANY = (
-    "INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args,"
-    " scheduled_at) SELECT %s, %s, %s, NULL, 'enrich:' || t,"
-    " jsonb_build_object('track_id', t, 'force_refresh', %s::boolean), NULL"
-    " FROM unnest(string_to_array(%s, E'\\n')) AS t"
-    " ON CONFLICT DO NOTHING RETURNING queueing_lock, id"
-)
+# One INSERT ... SELECT, as Procrastinate's defer inserts (its triggers notify the workers and
+# log the event). The busy tracks are left out in the same statement, looked up by index from
+# the track ids (no list of locks travels from Python): a waiting job's lock (the track's, or
+# one of its follow-ups') in the queueing-lock index, a running job's among the few running.
+# The ORDER BY makes Postgres pick every fresh track before inserting the first job, so the
+# look-ups never walk the rows this statement adds. A job queued since is skipped by the
+# queueing lock's unique index (ON CONFLICT).
+_DEFER_MANY = """
+WITH running AS MATERIALIZED (
+    SELECT coalesce(array_agg(split_part(job.queueing_lock, ':', 2)), '{}') AS tracks
+    FROM procrastinate_jobs AS job
+    WHERE job.status = 'doing' AND job.queueing_lock LIKE 'enrich:%%'),
+fresh AS MATERIALIZED (
+    SELECT t FROM running, unnest(string_to_array(%s, E'\\n')) AS t
+    WHERE t <> ALL (running.tracks) AND NOT EXISTS (
+        SELECT FROM unnest(%s::text[]) AS suffix JOIN procrastinate_jobs AS job
+            ON job.queueing_lock = 'enrich:' || t || suffix AND job.status = 'todo')
+    ORDER BY t)
+INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args,
+    scheduled_at)
+SELECT %s, %s, %s, NULL, 'enrich:' || t,
+    jsonb_build_object('track_id', t, 'force_refresh', %s::boolean), NULL
+FROM fresh
+ON CONFLICT DO NOTHING RETURNING queueing_lock, id
+"""
 
 
 def bulk_defer(track_ids: Iterable[uuid.UUID | str]) -> int:

@@ -40,7 +40,9 @@ class EstimatedCountPaginator(Paginator):
                 self.estimated = True
                 return estimate
         if isinstance(object_list, QuerySet):
-            counted = object_list[: COUNT_CAP + 1].count()
+            # Only the filter's rows: no ordering (the page's sort would walk the matches in
+            # order) and no list columns (annotations) in the counted subquery.
+            counted = object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
             self.capped = counted > COUNT_CAP
             return counted
         return super().count
