@@ -228,23 +228,25 @@ def defer_enrichment(
 
 
 # One INSERT ... SELECT, as Procrastinate's defer inserts (its triggers notify the workers and
-# log the event). The busy tracks are left out in the same statement, looked up by index from
-# the track ids (no list of locks travels from Python): a waiting job's lock (the track's, or
-# one of its follow-ups') in the queueing-lock index, a running job's among the few running.
-# The ORDER BY makes Postgres pick every fresh track before inserting the first job, so the
-# look-ups never walk the rows this statement adds. A job queued since is skipped by the
-# queueing lock's unique index (ON CONFLICT).
+# log the event). The busy tracks are left out in the same statement: a waiting job's lock (the
+# track's, or one of its follow-ups') found with one `= ANY` of every lock the batch could hold,
+# a running job's among the few running. Set operations only, no look-up correlated with each
+# track: a per-track sub-select let the planner scan the whole job table once per track when
+# its statistics called the table small (a 100k enqueue then ran for over half an hour). A job
+# queued since is skipped by the queueing lock's unique index (ON CONFLICT).
 _DEFER_MANY = """
-WITH running AS MATERIALIZED (
-    SELECT coalesce(array_agg(split_part(job.queueing_lock, ':', 2)), '{}') AS tracks
+WITH ids AS MATERIALIZED (SELECT DISTINCT t FROM unnest(string_to_array(%s, E'\\n')) AS t),
+waiting AS MATERIALIZED (
+    SELECT split_part(job.queueing_lock, ':', 2) AS t
+    FROM procrastinate_jobs AS job
+    WHERE job.status = 'todo' AND job.queueing_lock = ANY (ARRAY(
+        SELECT 'enrich:' || ids.t || suffix FROM ids, unnest(%s::text[]) AS suffix))),
+running AS MATERIALIZED (
+    SELECT split_part(job.queueing_lock, ':', 2) AS t
     FROM procrastinate_jobs AS job
     WHERE job.status = 'doing' AND job.queueing_lock LIKE 'enrich:%%'),
 fresh AS MATERIALIZED (
-    SELECT t FROM running, unnest(string_to_array(%s, E'\\n')) AS t
-    WHERE t <> ALL (running.tracks) AND NOT EXISTS (
-        SELECT FROM unnest(%s::text[]) AS suffix JOIN procrastinate_jobs AS job
-            ON job.queueing_lock = 'enrich:' || t || suffix AND job.status = 'todo')
-    ORDER BY t)
+    SELECT t FROM ids EXCEPT SELECT t FROM waiting EXCEPT SELECT t FROM running ORDER BY t)
 INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args,
     scheduled_at)
 SELECT %s, %s, %s, NULL, 'enrich:' || t,
