@@ -25,7 +25,7 @@ import argparse
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bench.common import (
@@ -191,34 +191,20 @@ class StatementClock:
             self.statements += 1
 
 
-def page_database_ms(browser: Any, url: str, repeat: int) -> tuple[float, float]:
-    """Median milliseconds the page's database statements take per request, and their count."""
+def database_ms(run: Callable[[], Any], repeat: int) -> tuple[float, int]:
+    """Median milliseconds run()'s database statements take (the statements alone, not Django
+    building rows or pages), after one warm-up, and how many statements it makes."""
     from django.db import connection
 
+    run()
     samples, counts = [], []
-    browser.get(url)  # warm-up
     for _ in range(repeat):
         clock = StatementClock()
         with connection.execute_wrapper(clock):
-            browser.get(url)
+            run()
         samples.append(1000 * clock.seconds)
         counts.append(clock.statements)
     return sorted(samples)[len(samples) // 2], sorted(counts)[len(counts) // 2]
-
-
-def row_query_database_ms(page: Any, repeat: int) -> float:
-    """Median milliseconds the page's row query takes in the database (as the page's
-    statements are timed: the statement alone, not Django building the rows)."""
-    from django.db import connection
-
-    samples = []
-    list(page.all())  # warm-up
-    for _ in range(repeat):
-        clock = StatementClock()
-        with connection.execute_wrapper(clock):
-            list(page.all())
-        samples.append(1000 * clock.seconds)
-    return sorted(samples)[len(samples) // 2]
 
 
 def changelist_queryset(url: str) -> Any:
@@ -294,11 +280,11 @@ def main() -> int:
         url = f"/admin/enrichment/track/{query}"
         admin[name] = timed_get(browser, url, repeat)
         queryset = changelist_queryset(url)
-        rows_ms[name] = row_query_database_ms(queryset[:per_page], repeat)
+        rows_ms[name], _ = database_ms(lambda: list(queryset[:per_page].all()), repeat)  # noqa: B023
         say(f"   {rows_ms[name]:8.1f} ms  its row query ({admin[name] / rows_ms[name]:.2f}x)")
         count_ms[name], _ = median_ms(lambda: Paginator(queryset, per_page).count, repeat)  # noqa: B023
         say(f"   {count_ms[name]:8.1f} ms  its count")
-        page_db_ms[name], statements = page_database_ms(browser, url, repeat)
+        page_db_ms[name], statements = database_ms(lambda: browser.get(url), repeat)  # noqa: B023
         say(
             f"   {page_db_ms[name]:8.1f} ms  the page's {statements:.0f} statements together"
             f" ({page_db_ms[name] / rows_ms[name]:.2f}x its row query; the rest of the page's"

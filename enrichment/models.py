@@ -144,6 +144,13 @@ class TrackQuerySet(models.QuerySet["Track"]):
         return self.filter(external_id=track_id).first()
 
 
+def identifier_index(field: str) -> models.Index:
+    """A partial index on one identifier column: only the tracks that have one."""
+    return models.Index(
+        fields=[field], name=f"track_{field}_idx", condition=Q(**{f"{field}__isnull": False})
+    )
+
+
 class Track(models.Model):
     """A recording in the catalogue with every enriched field as a typed column."""
 
@@ -240,33 +247,12 @@ class Track(models.Model):
             GinIndex(
                 SearchVector("artist_name", "title", config="simple"), name="track_search_idx"
             ),
-            # Lookups by identifier; partial, so the many tracks without one cost no index
-            # entry (an import of a million rows writes every index of every row).
-            models.Index(
-                fields=["spotify_id"],
-                name="track_spotify_id_idx",
-                condition=Q(spotify_id__isnull=False),
-            ),
-            models.Index(
-                fields=["musicbrainz_id"],
-                name="track_musicbrainz_id_idx",
-                condition=Q(musicbrainz_id__isnull=False),
-            ),
-            # Admin search by a pasted Discogs/Deezer id or link.
-            models.Index(
-                fields=["discogs_id"],
-                name="track_discogs_id_idx",
-                condition=Q(discogs_id__isnull=False),
-            ),
-            models.Index(
-                fields=["deezer_id"],
-                name="track_deezer_id_idx",
-                condition=Q(deezer_id__isnull=False),
-            ),
-            models.Index(
-                fields=["tidal_id"],
-                name="track_tidal_id_idx",
-                condition=Q(tidal_id__isnull=False),
+            # Lookups by identifier (and admin search by a pasted Discogs/Deezer id or link);
+            # partial, so the many tracks without one cost no index entry (an import of a
+            # million rows writes every index of every row).
+            *(
+                identifier_index(name)
+                for name in ("spotify_id", "musicbrainz_id", "discogs_id", "deezer_id", "tidal_id")
             ),
             # Harmonically compatible tracks (enrichment/compatible.py): key, BPM and energy ranges.
             models.Index(
