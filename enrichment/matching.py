@@ -8,6 +8,7 @@ stored score can be recomputed from its stored components with `combine`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -146,9 +147,18 @@ def _candidate_credits(candidate: Candidate, title: ParsedTitle) -> Credits:
     return Credits(main, featured + extra)
 
 
+@functools.lru_cache(maxsize=65536)  # pure, and asked for the same pairs candidate after candidate
 def _same_name(first: str, second: str) -> bool:
     first, second = first.removeprefix("the "), second.removeprefix("the ")  # "The Killers"
-    return first == second or SequenceMatcher(None, first, second).ratio() >= NAME_SIMILARITY
+    if first == second:
+        return True
+    matcher = SequenceMatcher(None, first, second)
+    # The cheap upper bounds first: most pairs are told apart by their lengths or letters.
+    return (
+        matcher.real_quick_ratio() >= NAME_SIMILARITY
+        and matcher.quick_ratio() >= NAME_SIMILARITY
+        and matcher.ratio() >= NAME_SIMILARITY
+    )
 
 
 def _credited(name: str, names: Sequence[str]) -> bool:
@@ -176,9 +186,10 @@ def artist_similarity(query: Credits, candidate: Credits) -> float:
     return ARTIST_COVERAGE * coverage + ARTIST_LEAD * lead + ARTIST_PRECISION * precision
 
 
-def _credit_words(credit: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def _credit_words(credit: str) -> tuple[str, ...]:
     """The words of a whole credit without joiners, in order ("+" and "and" both vanish)."""
-    return [word for word in normalise(credit).split() if word not in CREDIT_JOINERS]
+    return tuple(word for word in normalise(credit).split() if word not in CREDIT_JOINERS)
 
 
 def version_similarity(query: Version, candidate: Version) -> float:
@@ -216,7 +227,7 @@ def score_candidate(query: Query, candidate: Candidate) -> ScoredCandidate:
     }
     if candidate_credits.everyone:  # an answer without any artist credit cannot be compared
         components["artist"] = artist_similarity(query_credits, candidate_credits)
-    if _credit_words(query.artist) == _credit_words(candidate.artist) != []:
+    if _credit_words(query.artist) == _credit_words(candidate.artist) != ():
         components["artist"] = 1.0  # "Florence + the Machine" against "Florence and the Machine"
     duration = duration_similarity(query.duration_ms, candidate.duration_ms)
     if duration is not None:

@@ -5,7 +5,10 @@ first) is not asked by the track's job: the job asks the fast ones, writes the t
 key and Camelot are visible at once), marks the slow ones "pending" and queues one follow-up
 job per slow source on that source's own queue (`enrich-<source>`), so each queue is drained
 at its own rate. "Slow" is derived from the configured rates (settings.SOURCES), never from
-names. ENRICH_FOLLOW_UPS=false asks every source in the track's job, as before.
+names. A slow source whose API is free at that moment (nobody waiting for a turn, e.g. the
+catalogue is small or its queue drained) is asked by the track's job after all: a follow-up
+job would only add its own cost (ENRICH_INLINE_WHEN_IDLE=false always leaves it to one).
+ENRICH_FOLLOW_UPS=false asks every source in the track's job, as before.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 
-from enrichment.sources import registry
+from enrichment.sources import ratelimit, registry
 
 QUEUE_PREFIX = "enrich-"
 # The fields whose sources set the pace of the track's job.
@@ -43,6 +46,16 @@ def slow_providers(enabled_providers: Sequence[str]) -> list[str]:
         return []
     pace = min(rate(name) for name in first)
     return [name for name in enabled_providers if rate(name) < pace]
+
+
+def deferred(providers: Iterable[str]) -> set[str]:
+    """Of these slow providers, the ones a track's job leaves to follow-up jobs now: every
+    one, or with ENRICH_INLINE_WHEN_IDLE those whose API has callers waiting for a turn."""
+    wanted = set(providers)
+    if not wanted or not settings.ENRICH_INLINE_WHEN_IDLE:
+        return wanted
+    busy = ratelimit.busy({registry.provider(name).api for name in wanted})
+    return {name for name in wanted if registry.provider(name).api in busy}
 
 
 def follow_up_providers() -> list[str]:

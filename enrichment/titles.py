@@ -145,6 +145,7 @@ def _read_descriptor(text: str) -> tuple[set[str], set[str]]:
     return ({"version"} if "version" in words else set()), leftover
 
 
+@functools.lru_cache(maxsize=65536)  # pure (its answer is frozen), asked per candidate
 def split_artists(credit: str) -> Credits:
     """Normalised main and featured artists from a credit like "A & B feat. C"."""
     text = re.sub(r"[()\[\]]", " ", credit)

@@ -255,6 +255,9 @@ ENRICH_THREADS = _env.integer("ENRICH_THREADS", 16, minimum=1)
 # source on its own queue (enrich-<source>), so BPM and key are not held behind them
 # (enrichment.pacing); false: a track's job asks every source itself.
 ENRICH_FOLLOW_UPS = _env.boolean("ENRICH_FOLLOW_UPS", True)
+# A slow source whose API is free at that moment (no caller waiting for a turn) is asked by the
+# track's job itself; false: always in its follow-up job.
+ENRICH_INLINE_WHEN_IDLE = _env.boolean("ENRICH_INLINE_WHEN_IDLE", True)
 ENRICH_MAX_BATCH_REQUEST = _env.integer("ENRICH_MAX_BATCH_REQUEST", 1000, minimum=1)
 # POST /enrich (synchronous, the original's default) defers a high-priority job and waits
 # for its attempt at most this many seconds (then 202 with the job id); at most

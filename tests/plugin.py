@@ -8,6 +8,8 @@ must exist before settings read it. The embedded Postgres starts on the first co
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from songnodes.bootstrap import prepare
@@ -19,3 +21,7 @@ def pytest_load_initial_conftests(
 ) -> None:
     """Prepare this process (and the processes tests start) for Django."""
     prepare()
+    # Which sources a track's job leaves to follow-ups must not depend on how busy the
+    # limiter happens to be: tests see the plain split; tests/test_pacing.py turns the
+    # default (a free API asked at once) back on where it tests it.
+    os.environ.setdefault("ENRICH_INLINE_WHEN_IDLE", "false")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from enrichment import follow_up_tasks, follow_ups, pacing, pipeline, tasks
 from enrichment.models import EnrichmentStatus, SourceOutcome, Track
-from enrichment.sources import registry
+from enrichment.sources import ratelimit, registry
 from enrichment.sources.errors import RateLimited
 from tests import fakes as f
 from tests.factories import make_track
@@ -95,6 +96,54 @@ def test_the_tracks_job_asks_the_fast_sources_and_leaves_the_slow_ones_pending(
     for name in slow():
         assert outcomes(track)[name] == "pending"
         assert result.errors[name].startswith("pending: queued on enrich-")
+
+
+def make_busy(api: str, seconds: float = 30.0) -> None:
+    """Book the API's next free slot `seconds` ahead, as callers waiting for turns would."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO rate_limit_state (api, theoretical_arrival) VALUES"
+            " (%s, extract(epoch FROM clock_timestamp()) + %s) ON CONFLICT (api) DO UPDATE"
+            " SET theoretical_arrival = EXCLUDED.theoretical_arrival",
+            [api, seconds],
+        )
+
+
+def test_busy_apis_are_those_with_a_slot_booked_ahead() -> None:
+    make_busy("lastfm")
+    make_busy("discogs", -5.0)  # its last slot is past: free
+    assert ratelimit.busy({"lastfm", "discogs", "musicbrainz"}) == {"lastfm"}  # mb: no row
+    assert ratelimit.busy(set()) == set()
+
+
+def test_a_slow_source_whose_api_is_free_is_asked_by_the_tracks_job(
+    upstream: f.Fakes, settings: Any
+) -> None:
+    settings.ENRICH_INLINE_WHEN_IDLE = True
+    track = strobe()
+    queued = Queued()
+    result = pipeline.enrich(track.pk, follow_ups=queued)
+    asked = {call.split(".")[0] for call in upstream.called()}
+    assert {registry.provider(name).api for name in slow()} <= asked
+    assert queued.calls == [] and result.follow_ups == []
+    assert result.status == "completed"
+    assert all(outcomes(track)[name] == "data" for name in slow())
+
+
+def test_only_the_slow_sources_with_callers_waiting_go_to_follow_ups(
+    upstream: f.Fakes, settings: Any
+) -> None:
+    settings.ENRICH_INLINE_WHEN_IDLE = True
+    busy = slow()[-1]
+    make_busy(registry.provider(busy).api)
+    track = strobe()
+    queued = Queued()
+    result = pipeline.enrich(track.pk, follow_ups=queued)
+    asked = {call.split(".")[0] for call in upstream.called()}
+    assert registry.provider(busy).api not in asked
+    assert {registry.provider(name).api for name in slow() if name != busy} <= asked
+    assert queued.calls == [(str(track.pk), [busy])]
+    assert result.status == "partial" and outcomes(track)[busy] == "pending"
 
 
 def test_each_follow_up_merges_its_source_and_the_last_one_completes_the_track(

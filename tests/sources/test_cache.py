@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 import responses
 from django.utils import timezone
 from requests_cache.backends.redis import RedisCache
@@ -181,3 +182,26 @@ def test_redis_host_and_port_keep_responses_in_that_redis(
     assert not ApiCache.objects.exists()
     assert isinstance(source.cache, RedisCache)
     source.cache.clear()
+
+
+def _prepared(method: str, url: str, **params: Any) -> Any:
+    return requests.Request(method, url, params=params).prepare()
+
+
+def test_request_key_ignores_credentials_and_parameter_order() -> None:
+    ignored = ["api_key", "access_token"]
+    key = cache.request_key(_prepared("GET", f"{BASE}/2.0/", a="1", b="x y"), ignored)
+    assert key == cache.request_key(
+        _prepared("GET", f"{BASE}/2.0/", b="x y", api_key="secret", a="1"), ignored
+    )
+    assert key == cache.request_key(
+        _prepared("GET", f"{BASE.upper()}/2.0/", b="x y", a="1"), ignored
+    )
+    for other in (
+        _prepared("GET", f"{BASE}/2.0/", a="1", b="x z"),
+        _prepared("GET", f"{BASE}/2.1/", a="1", b="x y"),
+        _prepared("GET", f"{BASE}/2.0/", a="1"),
+        _prepared("POST", f"{BASE}/2.0/", a="1", b="x y"),
+    ):
+        assert cache.request_key(other, ignored) != key
+    assert "secret" not in key
