@@ -147,7 +147,8 @@ def attempt_for(
     track: Track, force_refresh: bool, *, split: bool = False, only: str | None = None
 ) -> Attempt:
     """The attempt for a track: every unsettled source; with `split`, the slow ones left
-    pending (those whose API is busy, enrichment.pacing.deferred); with `only`, that one source (a follow-up: the others' outcomes stay)."""
+    pending (those whose API is busy: enrichment.pacing.deferred); with `only`, that one
+    source (a follow-up: the others' outcomes stay)."""
     recorded: dict[str, Any] = track.enrichment_status.source_outcomes
     previous = {} if force_refresh and only is None else recorded
     settled = {name for name, seen in previous.items() if _settled(seen)}
