@@ -13,12 +13,13 @@ import uuid
 
 from django.db import DatabaseError
 
-from enrichment import metrics
+from enrichment import metrics, track_rows
 from enrichment.logging import log_context
 from enrichment.lookups import Outcome, run_all
-from enrichment.models import SourceOutcome, Track
+from enrichment.models import SourceOutcome
 from enrichment.pipeline import EnrichmentResult, attempt_for, persist
 from enrichment.redaction import redact
+from enrichment.sources.cache import writes_together
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +29,11 @@ def enrich_source(
 ) -> EnrichmentResult:
     """Ask one source about one track and merge its answer; the track's new status."""
     with log_context(track_id=str(track_id), source=provider):
-        track = Track.objects.select_related("enrichment_status").get(pk=track_id)
+        track = track_rows.load(track_id)
         attempt = attempt_for(track, force_refresh, only=provider)
         try:
-            run_all(attempt)
+            with writes_together():
+                run_all(attempt)
         except Exception as error:  # a bug in a step: that source's error, not the track's
             record_source_failure(track_id, provider, redact(f"{type(error).__name__}: {error}"))
             raise
@@ -47,7 +49,7 @@ def record_source_failure(track_id: uuid.UUID | str, provider: str, message: str
     """Record a crashed follow-up as its source's error (the track's status recomputed)."""
     logger.exception("follow-up %s of %s failed", provider, track_id)
     try:
-        track = Track.objects.select_related("enrichment_status").get(pk=track_id)
+        track = track_rows.load(track_id)
         attempt = attempt_for(track, False, only=provider)
         attempt.outcomes[provider] = Outcome(SourceOutcome.ERROR, message[:500])
         persist(track.pk, attempt, follow_up=True)

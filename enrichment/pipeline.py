@@ -24,7 +24,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from enrichment import metrics, pacing, track_metadata
+from enrichment import metrics, pacing, track_metadata, track_rows
 from enrichment.isrc_conflicts import without_held_identifiers
 from enrichment.logging import log_context
 from enrichment.lookups import Attempt, run_all
@@ -41,6 +41,7 @@ from enrichment.models import (
 )
 from enrichment.redaction import redact
 from enrichment.sources import registry
+from enrichment.sources.cache import writes_together
 
 logger = logging.getLogger(__name__)
 Status = EnrichmentStatus.Status
@@ -119,9 +120,10 @@ def _enrich(
     if not claim(track_id):
         return EnrichmentResult(str(track_id), Status.IN_PROGRESS, claimed=False)
     try:
-        track = Track.objects.select_related("enrichment_status").get(pk=track_id)
+        track = track_rows.load(track_id)
         attempt = attempt_for(track, force_refresh, split=follow_ups is not None)
-        run_all(attempt)
+        with writes_together():  # the attempt's answers: one INSERT into api_cache
+            run_all(attempt)
         result = persist(track.pk, attempt, follow_ups)
     except Exception as error:
         # Never leave the track in_progress, never call a crash a success.
@@ -195,12 +197,8 @@ def persist(
     now = timezone.now()
     with transaction.atomic():
         # Both rows locked, and read, in one statement.
-        status = (
-            EnrichmentStatus.objects.select_related("track")
-            .select_for_update()
-            .get(track_id=track_id)
-        )
-        track = status.track
+        track = track_rows.load(track_id, lock=True)
+        status = track.enrichment_status
         outcomes = _outcomes_json(status.source_outcomes, attempt, now)
         changed = _apply(track, attempt, now)
         result = _judge(track, attempt, outcomes)

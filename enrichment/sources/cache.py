@@ -10,13 +10,14 @@ import json
 import logging
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from hashlib import blake2b
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from requests_cache.backends.base import BaseCache, BaseStorage
 from requests_cache.backends.redis import RedisCache
@@ -34,10 +35,11 @@ logger = logging.getLogger(__name__)
 _JSON_STAGE = make_stage("cattr.preconf.json", b64=True, decode_content=True)
 
 
+_UPSERT_VALUES = "(%s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, 0, NULL, now())"
 _UPSERT = (
     "INSERT INTO api_cache (cache_key, api_source, endpoint, request_params, response_data,"
     " status_code, expires_at, hit_count, last_accessed, created_at)"
-    " VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, 0, NULL, now())"
+    " VALUES {values}"
     " ON CONFLICT (cache_key) DO UPDATE SET api_source = EXCLUDED.api_source,"
     " endpoint = EXCLUDED.endpoint, request_params = EXCLUDED.request_params,"
     " response_data = EXCLUDED.response_data, status_code = EXCLUDED.status_code,"
@@ -73,6 +75,50 @@ def request_key(request: Any, ignored_parameters: Iterable[str] | None = None, *
         key.update(b"\0")
     key.update(body.encode() if isinstance(body, str) else body)
     return key.hexdigest()
+
+
+# Responses stored in this thread inside writes_together(), by key, not yet written.
+_held = threading.local()
+
+
+@contextmanager
+def writes_together() -> Iterator[None]:
+    """Responses this thread stores in `api_cache` inside the block are written at its end,
+    all in one statement (an attempt's five or six answers: one INSERT, not six). A block
+    ended by an error still writes them; if that write fails too, it is logged and the
+    block's own error goes on. Nested blocks belong to the outermost one."""
+    if getattr(_held, "rows", None) is not None:
+        yield
+        return
+    _held.rows = {}
+    failed = True
+    try:
+        yield
+        failed = False
+    finally:
+        rows, _held.rows = _held.rows, None
+        if rows:
+            try:
+                _upsert(list(rows.values()))
+            except DatabaseError:
+                if not failed:
+                    raise
+                logger.exception("could not store %d responses in api_cache", len(rows))
+
+
+def write_held() -> None:
+    """Write the responses held by this thread's writes_together() now (answers other
+    workers are to see at once, e.g. a batch's shares for their tracks)."""
+    rows: dict[str, tuple[Any, ...]] | None = getattr(_held, "rows", None)
+    if rows:
+        _upsert(list(rows.values()))
+        rows.clear()
+
+
+def _upsert(rows: list[tuple[Any, ...]]) -> None:
+    values = ", ".join([_UPSERT_VALUES] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT.format(values=values), [value for row in rows for value in row])
 
 
 def _response(data: Any) -> CachedResponse:
@@ -115,26 +161,29 @@ class ApiCacheStorage(BaseStorage[str, CachedResponse]):
         return (None if data is None else _response(data)), breaker
 
     def __setitem__(self, key: str, response: CachedResponse) -> None:
-        # One statement, whether the key is new or stored (a refresh starts its hits anew).
+        # One statement, whether the key is new or stored (a refresh starts its hits anew);
+        # inside writes_together(), one for every response of the block.
         parts = urlsplit(response.request.url or response.url)
-        expires = response.expires or datetime.now(UTC)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _UPSERT,
-                [
-                    key,
-                    self.api_source,
-                    parts.path[:500],
-                    json.dumps(dict(parse_qsl(parts.query))),
-                    json.dumps(_JSON_STAGE.dumps(response)),
-                    response.status_code,
-                    expires,
-                ],
-            )
+        row = (
+            key,
+            self.api_source,
+            parts.path[:500],
+            json.dumps(dict(parse_qsl(parts.query))),
+            json.dumps(_JSON_STAGE.dumps(response)),
+            response.status_code,
+            response.expires or datetime.now(UTC),
+        )
+        rows: dict[str, tuple[Any, ...]] | None = getattr(_held, "rows", None)
+        if rows is None:
+            _upsert([row])
+        else:
+            rows[key] = row  # the same key twice in a block: the last answer wins
 
     def __delitem__(self, key: str) -> None:
+        rows: dict[str, tuple[Any, ...]] | None = getattr(_held, "rows", None)
+        held = rows is not None and rows.pop(key, None) is not None
         deleted, _ = ApiCache.objects.filter(cache_key=key).delete()
-        if not deleted:
+        if not deleted and not held:
             raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:

@@ -21,6 +21,7 @@ from django.conf import settings
 from enrichment.lookups import identify
 from enrichment.matching import Candidate
 from enrichment.sources import batching
+from enrichment.sources import cache as response_cache
 from enrichment.sources.base import NOT_FOUND_TTL, Source
 from enrichment.sources.types import (
     PayloadError,
@@ -293,6 +294,7 @@ class MusicBrainzSource(Source):
                 batching.file_answer(
                     self, f"isrc/{each}", ISRC_PARAMS, _NOT_FOUND, status=404, ttl=NOT_FOUND_TTL
                 )
+        response_cache.write_held()  # the next batch (any worker's) must see these shares
         if answers[code]:
             return True, {"isrc": code, "recordings": answers[code]}
         return complete, None

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import requests
 import responses
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from requests_cache.backends.redis import RedisCache
 
@@ -205,3 +207,45 @@ def test_request_key_ignores_credentials_and_parameter_order() -> None:
     ):
         assert cache.request_key(other, ignored) != key
     assert "secret" not in key
+
+
+@responses.activate
+def test_answers_stored_inside_writes_together_go_in_at_its_end_in_one_statement() -> None:
+    for name in "abc":
+        responses.get(f"{BASE}/items/{name}", json={"id": name})
+    source = EchoSource()
+    with CaptureQueriesContext(connection) as queries, cache.writes_together():
+        for name in "abc":
+            source.lookup(name)
+        assert not ApiCache.objects.exists()
+        source.lookup("a")  # the same request again: asked again, held once
+    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT INTO api_cache")]
+    assert len(inserts) == 1
+    assert sorted(ApiCache.objects.values_list("endpoint", flat=True)) == [
+        "/items/a",
+        "/items/b",
+        "/items/c",
+    ]
+
+
+@responses.activate
+def test_a_block_ended_by_an_error_still_stores_its_answers() -> None:
+    responses.get(URL, json={"id": 1})
+    with pytest.raises(RuntimeError), cache.writes_together():
+        EchoSource().lookup("a")
+        raise RuntimeError("a bug after the call")
+    assert ApiCache.objects.filter(endpoint="/items/a").exists()
+
+
+@responses.activate
+def test_a_held_answer_taken_back_is_never_written_and_write_held_writes_at_once() -> None:
+    responses.get(URL, json={"id": 1})
+    responses.get(f"{BASE}/items/b", json={"id": 2})
+    source = EchoSource()
+    with cache.writes_together():
+        source.lookup("a")
+        source.forget_stored()  # e.g. the answer proved unreadable
+        source.lookup("b")
+        cache.write_held()
+        assert list(ApiCache.objects.values_list("endpoint", flat=True)) == ["/items/b"]
+    assert list(ApiCache.objects.values_list("endpoint", flat=True)) == ["/items/b"]
