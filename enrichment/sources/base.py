@@ -155,7 +155,8 @@ class Source:
         with redacting() as sent:
             sent += credentials.values()
             # The key is made before credentials are added: a hit needs no token at all.
-            key = self.cache.create_key(request.prepare())
+            prepared = request.prepare()
+            key = self.cache.create_key(prepared)
             breaker_row = None
             if ttl is not None and not self.force_refresh:
                 cached, breaker_row = self._cached(key)
@@ -166,8 +167,8 @@ class Source:
             metrics.CACHE_MISSES.labels(api=self.name).inc()
             auth_headers = self.auth_headers()  # may ask for a token: post_form redacts its own
             sent += header_secrets(auth_headers.values())
-            request.headers = {**request.headers, **auth_headers}
-            response, payload = self.send(request.prepare(), endpoint, breaker_row=breaker_row)
+            prepared.headers.update(auth_headers)  # prepared once: the key and the send
+            response, payload = self.send(prepared, endpoint, breaker_row=breaker_row)
             if ttl is not None:
                 self._remember(response, key, NOT_FOUND_TTL if payload is None else ttl, sent)
             return payload
