@@ -271,6 +271,9 @@ ENRICH_SYNC_MAX_WAITERS = _env.integer("ENRICH_SYNC_MAX_WAITERS", 4, minimum=1, 
 # tracks per request (the message says how many are left), this many rows per UPDATE.
 ADMIN_ACTION_LIMIT = _env.integer("ADMIN_ACTION_LIMIT", 100_000, minimum=1)
 ADMIN_UPDATE_BATCH_SIZE = _env.integer("ADMIN_UPDATE_BATCH_SIZE", 1000, minimum=1)
+# A filtered track list counts its matches up to this many (then reads "500+"): an exact count
+# over a million tracks costs more than the page itself.
+ADMIN_COUNT_CAP = _env.integer("ADMIN_COUNT_CAP", 500, minimum=1)
 
 # --- Logging ------------------------------------------------------------------------------
 # One line per event on stderr: LOG_FORMAT=plain (readable) or json (one object per line),

@@ -7,14 +7,16 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
+from django.conf import settings
 from django.utils.functional import cached_property
 
 # Below this many rows the planner's estimate is too rough and an exact count is cheap.
 ESTIMATE_ABOVE = 50_000
-# A filtered list counts at most this many rows, ten pages (then shows "1,000+"): counting every
-# match of a filter over a million tracks took longer than reading the page, and counting up to
-# 10,000 still took three times as long (bench.scale).
-COUNT_CAP = 1_000
+# A filtered list counts at most this many rows, five pages (then shows "500+";
+# ADMIN_COUNT_CAP): counting every match of a filter over a million tracks took longer than
+# reading the page, counting up to 10,000 three times as long, and up to 1,000 still up to 2.1x
+# the page's row query (bench.scale).
+COUNT_CAP = settings.ADMIN_COUNT_CAP
 
 
 def estimated_rows(table: str) -> int:
@@ -50,5 +52,5 @@ class EstimatedCountPaginator(Paginator):
 
     @property
     def cap_label(self) -> str:
-        """How a capped count reads: "1,000+"."""
+        """How a capped count reads: "500+"."""
         return f"{COUNT_CAP:,}+"
