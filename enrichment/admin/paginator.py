@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.conf import settings
 from django.utils.functional import cached_property
 
 # Below this many rows the planner's estimate is too rough and an exact count is cheap.
