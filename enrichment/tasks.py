@@ -142,8 +142,7 @@ async def enrich_track(context: JobContext, track_id: str, force_refresh: bool =
     """Enrich one track (ids travel as strings: job arguments are JSON)."""
     loop = asyncio.get_running_loop()
     job_id = context.job.id if context.job else None
-    # Read from the database: a waiting request may have moved the job up after it was queued.
-    report = job_id is not None and await sync_to_async(waited_for)(job_id)
+    report = context.job is not None and waited_for(context.job.priority)
     try:
         result = await loop.run_in_executor(
             _enrichment_executor(), run_enrichment, track_id, force_refresh, job_id, report
@@ -161,14 +160,14 @@ async def enrich_track(context: JobContext, track_id: str, force_refresh: bool =
     raise TransientEnrichmentFailure(track_id, retry_after)
 
 
-def waited_for(job_id: int) -> bool:
-    """Is a caller waiting for this job (its priority is above WAITED_FOR_ABOVE)? False when
-    the database cannot say: the attempt then meets the outage and asks for its retry."""
-    try:
-        return jobs().filter(id=job_id, priority__gt=WAITED_FOR_ABOVE).exists()
-    except (OperationalError, InterfaceError):
-        connection.close()
-        return False
+def waited_for(priority: int) -> bool:
+    """Is a caller waiting for a job of this priority (above WAITED_FOR_ABOVE)?
+
+    The priority the worker fetched the job with has the last word: a request moves a job up
+    only while it waits in the queue (enrichment.api.services), never once it runs, so no
+    statement of its own is needed to read it again.
+    """
+    return priority > WAITED_FOR_ABOVE
 
 
 def already_queued(track_id: uuid.UUID | str) -> bool:

@@ -9,7 +9,7 @@ from django.db import connection
 
 from enrichment import attempt_reports, pipeline, tasks
 from enrichment.api import waiting
-from enrichment.models import EnrichmentStatus, outcome_record
+from enrichment.models import EnrichmentStatus, jobs, outcome_record
 from tests.factories import make_track
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +64,9 @@ def test_a_job_that_ended_without_a_report_is_answered_from_the_track_status(
 
 def test_only_jobs_someone_waits_for_leave_a_report(track: Any) -> None:
     other = make_track(title="Ghosts 'n' Stuff")
-    assert tasks.waited_for(job_for(track.pk, 15)) is True
-    assert tasks.waited_for(job_for(other.pk, 10)) is False
+    for track_id, priority, waited in ((track.pk, 15, True), (other.pk, 10, False)):
+        fetched = jobs().get(id=job_for(track_id, priority))  # the row as a worker takes it
+        assert tasks.waited_for(fetched.priority) is waited
 
 
 def test_the_waiters_of_a_process_are_bounded(settings: Any) -> None:
