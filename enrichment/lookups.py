@@ -39,6 +39,7 @@ from enrichment.sources.registry import SOURCES, Provider
 
 # Outcomes that settle a provider for this track (the re-run does not ask it again).
 SETTLED = SourceOutcome.settled()
+MALFORMED = SourceOutcome.MALFORMED
 
 A = TypeVar("A", bound=Adapter)
 R = TypeVar("R", bound=SearchResult)
@@ -84,6 +85,8 @@ class Attempt:
     skip: set[str] = field(default_factory=set)  # settled on an earlier attempt
     # Left to follow-up jobs (enrichment.pacing): not asked by this attempt, marked pending.
     pending: set[str] = field(default_factory=set)
+    # Slow sources asked by this attempt because their API was free (enrichment.pacing).
+    inline: set[str] = field(default_factory=set)
     # The release year the track already holds (a follow-up attempt has no other finds).
     known_release_year: int | None = None
     force_refresh: bool = False
@@ -115,6 +118,16 @@ class Attempt:
         """Should this attempt ask the provider (its API enabled, and not settled before)?"""
         asked = provider.name not in self.skip and provider.name not in self.pending
         return provider.api in self.enabled and asked
+
+    def hand_over_failures(self) -> None:
+        """Slow sources asked here only because their API was free, and that failed in a way
+        a retry may fix, go to their follow-up jobs like the others: pending, and the track's
+        job is not retried for them."""
+        for name in sorted(self.inline):
+            outcome = self.outcomes.get(name)
+            if outcome is not None and (outcome.transient or outcome.outcome == MALFORMED):
+                del self.outcomes[name]
+                self.pending.add(name)
 
     def ask(self, provider: Provider, step: Step) -> None:
         """Run one step, turning any SourceError into that provider's outcome."""

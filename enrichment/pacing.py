@@ -6,19 +6,22 @@ key and Camelot are visible at once), marks the slow ones "pending" and queues o
 job per slow source on that source's own queue (`enrich-<source>`), so each queue is drained
 at its own rate. "Slow" is derived from the configured rates (settings.SOURCES), never from
 names. A slow source whose API is free at that moment (nobody waiting for a turn, e.g. the
-catalogue is small or its queue drained) is asked by the track's job after all: a follow-up
-job would only add its own cost (ENRICH_INLINE_WHEN_IDLE=false always leaves it to one).
+catalogue is small or its queue drained, and its breaker closed) is asked by the track's job
+after all: a follow-up job would only add its own cost. Should that ask fail transiently, the
+source goes to its follow-up job like the others (the track's job is not retried for it); one
+already pending keeps its follow-up. ENRICH_INLINE_WHEN_IDLE=false always leaves it to one.
 ENRICH_FOLLOW_UPS=false asks every source in the track's job, as before.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from django.conf import settings
+from django.db import connection
 
-from enrichment.sources import ratelimit, registry
+from enrichment.sources import registry
 
 QUEUE_PREFIX = "enrich-"
 # The fields whose sources set the pace of the track's job.
@@ -50,12 +53,30 @@ def slow_providers(enabled_providers: Sequence[str]) -> list[str]:
 
 def deferred(providers: Iterable[str]) -> set[str]:
     """Of these slow providers, the ones a track's job leaves to follow-up jobs now: every
-    one, or with ENRICH_INLINE_WHEN_IDLE those whose API has callers waiting for a turn."""
+    one, or with ENRICH_INLINE_WHEN_IDLE those whose API is not free (busy() says why)."""
     wanted = set(providers)
     if not wanted or not settings.ENRICH_INLINE_WHEN_IDLE:
         return wanted
-    busy = ratelimit.busy({registry.provider(name).api for name in wanted})
-    return {name for name in wanted if registry.provider(name).api in busy}
+    taken = busy({registry.provider(name).api for name in wanted})
+    return {name for name in wanted if registry.provider(name).api in taken}
+
+
+def busy(apis: Collection[str]) -> set[str]:
+    """The APIs among these that are not free now: callers wait for a turn (the next slot of
+    the shared limiter is ahead), or the circuit breaker is not closed. One statement; an API
+    never asked has neither row, and is free."""
+    if not apis:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(_BUSY, {"apis": sorted(apis)})
+        return {row[0] for row in cursor.fetchall()}
+
+
+_BUSY = (
+    "SELECT api FROM rate_limit_state WHERE api = ANY(%(apis)s)"
+    " AND theoretical_arrival > extract(epoch FROM clock_timestamp())::float8"
+    " UNION SELECT api FROM circuit_breaker_state WHERE api = ANY(%(apis)s) AND state <> 'closed'"
+)
 
 
 def follow_up_providers() -> list[str]:

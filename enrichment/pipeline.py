@@ -124,6 +124,7 @@ def _enrich(
         attempt = attempt_for(track, force_refresh, split=follow_ups is not None)
         with writes_together():  # the attempt's answers: one INSERT into api_cache
             run_all(attempt)
+        attempt.hand_over_failures()
         result = persist(track.pk, attempt, follow_ups)
     except Exception as error:
         # Never leave the track in_progress, never call a crash a success.
@@ -156,7 +157,11 @@ def attempt_for(
     settled = {name for name, seen in previous.items() if _settled(seen)}
     enabled = enabled_providers()
     skip = settled if only is None else set(enabled) - {only}
-    pending = pacing.deferred(set(pacing.slow_providers(enabled)) - skip) if split else set()
+    slow = set(pacing.slow_providers(enabled)) - skip if split else set()
+    # A source already pending keeps its follow-up (queued or running): asked here too, it
+    # would be asked twice.
+    waiting = {name for name in slow if _outcome_of(previous.get(name)) == SourceOutcome.PENDING}
+    pending = waiting | pacing.deferred(slow - waiting)
 
     def known(field: str) -> str | None:
         # Identify with what came from outside (import, curator) or from providers not asked
@@ -178,6 +183,7 @@ def attempt_for(
         skip=skip,
         pending=pending,
         force_refresh=force_refresh,
+        inline=slow - pending,
         known_release_year=track.release_date.year if only and track.release_date else None,
     )
 
@@ -308,6 +314,10 @@ def _retries_malformed(seen: OutcomeRecord | None) -> bool:
     if not seen or seen["outcome"] != SourceOutcome.MALFORMED:
         return False
     return seen.get("attempts", 1) < settings.MALFORMED_MAX_ATTEMPTS
+
+
+def _outcome_of(seen: Any) -> str | None:
+    return seen.get("outcome") if isinstance(seen, dict) else None
 
 
 def _settled(seen: Any) -> bool:

@@ -11,7 +11,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from enrichment import follow_up_tasks, follow_ups, pacing, pipeline, tasks
 from enrichment.models import EnrichmentStatus, SourceOutcome, Track
-from enrichment.sources import ratelimit, registry
+from enrichment.sources import registry
 from enrichment.sources.errors import RateLimited
 from tests import fakes as f
 from tests.factories import make_track
@@ -109,11 +109,23 @@ def make_busy(api: str, seconds: float = 30.0) -> None:
         )
 
 
-def test_busy_apis_are_those_with_a_slot_booked_ahead() -> None:
+def open_breaker(api: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO circuit_breaker_state (api, state, failure_count, success_count,"
+            " opened_at, updated_at) VALUES (%s, 'open', 5, 0, now(), now())"
+            " ON CONFLICT (api) DO UPDATE SET state = 'open'",
+            [api],
+        )
+
+
+def test_busy_apis_have_a_slot_booked_ahead_or_a_breaker_not_closed() -> None:
     make_busy("lastfm")
     make_busy("discogs", -5.0)  # its last slot is past: free
-    assert ratelimit.busy({"lastfm", "discogs", "musicbrainz"}) == {"lastfm"}  # mb: no row
-    assert ratelimit.busy(set()) == set()
+    assert pacing.busy({"lastfm", "discogs", "musicbrainz"}) == {"lastfm"}  # mb: no row
+    open_breaker("musicbrainz")
+    assert pacing.busy({"lastfm", "discogs", "musicbrainz"}) == {"lastfm", "musicbrainz"}
+    assert pacing.busy(set()) == set()
 
 
 def test_a_slow_source_whose_api_is_free_is_asked_by_the_tracks_job(
@@ -144,6 +156,50 @@ def test_only_the_slow_sources_with_callers_waiting_go_to_follow_ups(
     assert {registry.provider(name).api for name in slow() if name != busy} <= asked
     assert queued.calls == [(str(track.pk), [busy])]
     assert result.status == "partial" and outcomes(track)[busy] == "pending"
+
+
+def test_a_free_slow_source_that_fails_transiently_goes_to_its_follow_up(
+    upstream: f.Fakes, settings: Any
+) -> None:
+    settings.ENRICH_INLINE_WHEN_IDLE = True
+    failing = slow()[-1]
+    api = registry.provider(failing).api
+    for method in ("search", "track_info", "track_info_by_mbid", "isrc"):
+        upstream.on(api, method, RateLimited(api, "HTTP 429", retry_after=30))
+    track = strobe()
+    queued = Queued()
+    result = pipeline.enrich(track.pk, follow_ups=queued)
+    assert api in {call.split(".")[0] for call in upstream.called()}  # asked: it was free
+    assert queued.calls == [(str(track.pk), [failing])]
+    assert not result.transient  # the track's job is not retried for it: its follow-up is
+    assert result.status == "partial" and outcomes(track)[failing] == "pending"
+
+
+def test_a_source_already_pending_is_left_to_its_follow_up_even_when_free(
+    upstream: f.Fakes, settings: Any
+) -> None:
+    track = strobe()
+    pipeline.enrich(track.pk, follow_ups=Queued())  # every slow source pending
+    EnrichmentStatus.objects.filter(track=track).update(status="failed")  # a rerun's turn
+    settings.ENRICH_INLINE_WHEN_IDLE = True
+    upstream.calls.clear()
+    queued = Queued()
+    pipeline.enrich(track.pk, follow_ups=queued)
+    asked = {call.split(".")[0] for call in upstream.called()}
+    assert not asked & {registry.provider(name).api for name in slow()}
+    assert queued.calls == [(str(track.pk), sorted(slow()))]
+
+
+def test_a_slow_source_whose_breaker_is_open_is_not_asked_inline(
+    upstream: f.Fakes, settings: Any
+) -> None:
+    settings.ENRICH_INLINE_WHEN_IDLE = True
+    name = slow()[0]
+    open_breaker(registry.provider(name).api)
+    queued = Queued()
+    track = strobe()
+    pipeline.enrich(track.pk, follow_ups=queued)
+    assert queued.calls == [(str(track.pk), [name])]
 
 
 def test_each_follow_up_merges_its_source_and_the_last_one_completes_the_track(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection
 
 from django.conf import settings
 from django.db import connection
@@ -57,10 +56,6 @@ SELECT claimed.sent, greatest(state.last_sent + %(gap)s - clock.now, 0)
   FROM clock
   JOIN rate_limit_state AS state ON state.api = %(api)s
   LEFT JOIN claimed ON true
-"""
-_BUSY = """
-SELECT api FROM rate_limit_state
- WHERE api = ANY(%s) AND theoretical_arrival > extract(epoch FROM clock_timestamp())::float8
 """
 _PENALISE = """
 UPDATE rate_limit_state
@@ -238,13 +233,3 @@ class RateLimiter:
         self._ensure_row()
         with connection.cursor() as cursor:
             cursor.execute(_PENALISE, [seconds, self.api])
-
-
-def busy(apis: Collection[str]) -> set[str]:
-    """The APIs among these whose next free slot is still ahead: a caller booking now would
-    wait for its turn (an API never asked has no row, and is free). One statement."""
-    if not apis:
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute(_BUSY, [sorted(apis)])
-        return {row[0] for row in cursor.fetchall()}
