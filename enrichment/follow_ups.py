@@ -19,7 +19,6 @@ from enrichment.lookups import Outcome, run_all
 from enrichment.models import SourceOutcome
 from enrichment.pipeline import EnrichmentResult, attempt_for, persist
 from enrichment.redaction import redact
-from enrichment.sources.cache import writes_together
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +31,7 @@ def enrich_source(
         track = track_rows.load(track_id)
         attempt = attempt_for(track, force_refresh, only=provider)
         try:
-            with writes_together():
-                run_all(attempt)
+            run_all(attempt)
         except Exception as error:  # a bug in a step: that source's error, not the track's
             record_source_failure(track_id, provider, redact(f"{type(error).__name__}: {error}"))
             raise

@@ -26,6 +26,7 @@ from enrichment.merge import Found
 from enrichment.models import SourceOutcome
 from enrichment.sources import registry
 from enrichment.sources.base import Source
+from enrichment.sources.cache import writes_together
 from enrichment.sources.errors import MalformedResponse, SourceError
 from enrichment.sources.protocols import (
     Adapter,
@@ -39,7 +40,6 @@ from enrichment.sources.registry import SOURCES, Provider
 
 # Outcomes that settle a provider for this track (the re-run does not ask it again).
 SETTLED = SourceOutcome.settled()
-MALFORMED = SourceOutcome.MALFORMED
 
 A = TypeVar("A", bound=Adapter)
 R = TypeVar("R", bound=SearchResult)
@@ -125,7 +125,8 @@ class Attempt:
         job is not retried for them."""
         for name in sorted(self.inline):
             outcome = self.outcomes.get(name)
-            if outcome is not None and (outcome.transient or outcome.outcome == MALFORMED):
+            retry = outcome is not None and outcome.outcome == SourceOutcome.MALFORMED
+            if outcome is not None and (outcome.transient or retry):
                 del self.outcomes[name]
                 self.pending.add(name)
 
@@ -234,10 +235,12 @@ Step = Callable[[Attempt, Provider], Outcome]
 
 
 def run_all(attempt: Attempt) -> None:
-    """Ask every wanted provider in registry order: identifiers first, then the fan-out."""
-    for provider in registry.PROVIDERS:
-        if attempt.wants(provider):
-            attempt.ask(provider, provider.step())
+    """Ask every wanted provider in registry order: identifiers first, then the fan-out.
+    The answers go into the response cache together, in one statement, at the end."""
+    with writes_together():
+        for provider in registry.PROVIDERS:
+            if attempt.wants(provider):
+                attempt.ask(provider, provider.step())
 
 
 def identify(adapter: type[Identifies]) -> Step:

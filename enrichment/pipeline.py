@@ -41,7 +41,6 @@ from enrichment.models import (
 )
 from enrichment.redaction import redact
 from enrichment.sources import registry
-from enrichment.sources.cache import writes_together
 
 logger = logging.getLogger(__name__)
 Status = EnrichmentStatus.Status
@@ -122,8 +121,7 @@ def _enrich(
     try:
         track = track_rows.load(track_id)
         attempt = attempt_for(track, force_refresh, split=follow_ups is not None)
-        with writes_together():  # the attempt's answers: one INSERT into api_cache
-            run_all(attempt)
+        run_all(attempt)
         attempt.hand_over_failures()
         result = persist(track.pk, attempt, follow_ups)
     except Exception as error:
@@ -301,7 +299,7 @@ def _outcomes_json(
 def _malformed_record(before: Any, detail: str, now: datetime) -> OutcomeRecord:
     """A malformed outcome counting the unreadable answers in a row, saying when it gave up."""
     attempts = 1
-    if isinstance(before, dict) and before.get("outcome") == SourceOutcome.MALFORMED:
+    if _outcome_of(before) == SourceOutcome.MALFORMED:
         attempts += int(before.get("attempts") or 1)
     limit = settings.MALFORMED_MAX_ATTEMPTS
     if attempts >= limit:
@@ -317,12 +315,13 @@ def _retries_malformed(seen: OutcomeRecord | None) -> bool:
 
 
 def _outcome_of(seen: Any) -> str | None:
+    """The outcome a recorded entry names (None for anything else)."""
     return seen.get("outcome") if isinstance(seen, dict) else None
 
 
 def _settled(seen: Any) -> bool:
     """Did this recorded outcome settle its provider?"""
-    return isinstance(seen, dict) and seen.get("outcome") in SourceOutcome.settled()
+    return _outcome_of(seen) in SourceOutcome.settled()
 
 
 def _judge(track: Track, attempt: Attempt, outcomes: dict[str, OutcomeRecord]) -> EnrichmentResult:

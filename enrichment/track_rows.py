@@ -32,7 +32,7 @@ def load(track_id: uuid.UUID | str, *, lock: bool = False) -> Track:
         missing = EnrichmentStatus if lock else Track
         raise missing.DoesNotExist(f"no {missing._meta.db_table} row for track {track_id}")
     width = len(_fields(Track))
-    track = _instance(Track, row[:width])
+    track: Track = _instance(Track, row[:width])
     if row[width] is not None:  # the status row's primary key: it exists
         status = _instance(EnrichmentStatus, row[width:])
         track._state.fields_cache["enrichment_status"] = status
@@ -54,7 +54,7 @@ def _instance(model: type[Model], values: tuple[Any, ...]) -> Any:
 
 
 @functools.cache
-def _fields(model: type[Model]) -> tuple[Field, ...]:
+def _fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
     return tuple(model._meta.concrete_fields)
 
 

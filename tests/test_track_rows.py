@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
 from enrichment import track_rows
@@ -16,7 +17,7 @@ from tests.factories import make_track
 pytestmark = pytest.mark.django_db
 
 
-def fields_of(instance: object) -> dict[str, object]:
+def fields_of(instance: Model) -> dict[str, object]:
     return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
 
 

@@ -87,7 +87,7 @@ def writes_together() -> Iterator[None]:
     all in one statement (an attempt's five or six answers: one INSERT, not six). A block
     ended by an error still writes them; if that write fails too, it is logged and the
     block's own error goes on. Nested blocks belong to the outermost one."""
-    if getattr(_held, "rows", None) is not None:
+    if _held_rows() is not None:
         yield
         return
     _held.rows = {}
@@ -96,23 +96,29 @@ def writes_together() -> Iterator[None]:
         yield
         failed = False
     finally:
-        rows, _held.rows = _held.rows, None
-        if rows:
-            try:
-                _upsert(list(rows.values()))
-            except DatabaseError:
-                if not failed:
-                    raise
-                logger.exception("could not store %d responses in api_cache", len(rows))
+        try:
+            write_held()
+        except DatabaseError:
+            if not failed:
+                raise
+            logger.exception("could not store the held responses in api_cache")
+        finally:
+            _held.rows = None
 
 
 def write_held() -> None:
     """Write the responses held by this thread's writes_together() now (answers other
     workers are to see at once, e.g. a batch's shares for their tracks)."""
-    rows: dict[str, tuple[Any, ...]] | None = getattr(_held, "rows", None)
+    rows = _held_rows()
     if rows:
         _upsert(list(rows.values()))
         rows.clear()
+
+
+def _held_rows() -> dict[str, tuple[Any, ...]] | None:
+    """This thread's responses held by writes_together(), by key (None outside one)."""
+    rows: dict[str, tuple[Any, ...]] | None = getattr(_held, "rows", None)
+    return rows
 
 
 def _upsert(rows: list[tuple[Any, ...]]) -> None:
@@ -173,14 +179,14 @@ class ApiCacheStorage(BaseStorage[str, CachedResponse]):
             response.status_code,
             response.expires or datetime.now(UTC),
         )
-        rows: dict[str, tuple[Any, ...]] | None = getattr(_held, "rows", None)
+        rows = _held_rows()
         if rows is None:
             _upsert([row])
         else:
             rows[key] = row  # the same key twice in a block: the last answer wins
 
     def __delitem__(self, key: str) -> None:
-        rows: dict[str, tuple[Any, ...]] | None = getattr(_held, "rows", None)
+        rows = _held_rows()
         held = rows is not None and rows.pop(key, None) is not None
         deleted, _ = ApiCache.objects.filter(cache_key=key).delete()
         if not deleted and not held:
