@@ -51,6 +51,11 @@ def checkout(commit: str) -> Path:
     return directory
 
 
+def known_apis(directory: Path, apis: tuple[str, ...]) -> list[str]:
+    """Those of our APIs the checkout has an adapter for (enrichment/sources/<api>.py)."""
+    return [api for api in apis if (directory / "enrichment" / "sources" / f"{api}.py").exists()]
+
+
 def _git(*args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True

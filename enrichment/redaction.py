@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
 from enrichment.sources.errors import SourceError
@@ -43,8 +44,10 @@ _PATTERNS = (
 )
 
 
+@lru_cache(maxsize=1)
 def secret_names() -> tuple[str, ...]:
-    """Every setting (and environment variable) whose value is a secret."""
+    """Every setting (and environment variable) whose value is a secret (the registry is
+    fixed: computed once)."""
     return (*SERVICE_SECRETS, *(c.variable for c in all_credentials() if c.secret))
 
 
@@ -66,8 +69,15 @@ def configured_secrets() -> list[str]:
     return values
 
 
-def _forms(values: Iterable[str]) -> list[str]:
+def _forms(values: Iterable[str]) -> tuple[str, ...]:
     """Each long enough value as written and URL-quoted, longest first."""
+    return _quoted_forms(tuple(values))
+
+
+# The secrets change rarely (a token an hour): their quoted forms are remembered, not
+# recomputed for every response checked and every line redacted.
+@lru_cache(maxsize=256)
+def _quoted_forms(values: tuple[str, ...]) -> tuple[str, ...]:
     forms = {
         form
         for value in values
@@ -75,7 +85,7 @@ def _forms(values: Iterable[str]) -> list[str]:
         for form in (value, quote(value, safe=""), quote_plus(value))
     }
     # Longest first, so a secret containing another is replaced whole.
-    return sorted(forms, key=len, reverse=True)
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def redact(text: str, also: Iterable[str] = ()) -> str:

@@ -170,7 +170,7 @@ class Source:
             prepared.headers.update(auth_headers)  # prepared once: the key and the send
             response, payload = self.send(prepared, endpoint, breaker_row=breaker_row)
             if ttl is not None:
-                self._remember(response, key, NOT_FOUND_TTL if payload is None else ttl, sent)
+                self._remember(response, key, ttl if payload is not None else None, sent)
             return payload
 
     def _cached(self, key: str) -> tuple[CachedResponse | None, Any]:
@@ -182,13 +182,18 @@ class Source:
         return self.cache.get_response(key), None
 
     def _remember(
-        self, response: requests.Response, key: str, lifetime: timedelta, sent: list[str]
+        self, response: requests.Response, key: str, lifetime: timedelta | None, sent: list[str]
     ) -> None:
-        """Cache the response, unless it repeats a credential (no row may hold one)."""
-        if contains_secret(f"{response.headers}\n{response.text}", also=sent):
+        """Cache the response, unless it repeats a credential (no row may hold one). A
+        lifetime of None: the answer said "not found" (kept NOT_FOUND_TTL); otherwise its
+        body was read as JSON."""
+        text = response.text
+        if contains_secret(f"{response.headers}\n{text}", also=sent):
             logger.warning("%s: %s answer repeats a credential: not cached", self.name, key)
             return
-        self.cache.save_response(response, key, expires=datetime.now(UTC) + lifetime)
+        expires = datetime.now(UTC) + (lifetime or NOT_FOUND_TTL)
+        json_text = text if lifetime is not None else None
+        response_cache.save_response(self.cache, response, key, expires, json_text=json_text)
         self.stored_keys.append(key)
 
     def forget_stored(self) -> None:

@@ -19,8 +19,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from requests import Response
+from requests.structures import CaseInsensitiveDict
+from requests_cache._utils import is_json_content_type
 from requests_cache.backends.base import BaseCache, BaseStorage
 from requests_cache.backends.redis import RedisCache
+from requests_cache.cache_keys import filter_sort_dict, filter_url, normalize_body
 from requests_cache.models.response import CachedResponse
 from requests_cache.policy.settings import DEFAULT_IGNORED_PARAMS, CacheSettings
 from requests_cache.serializers.preconf import make_stage
@@ -134,6 +138,43 @@ def _response(data: Any) -> CachedResponse:
     return response
 
 
+def _document(response: CachedResponse, json_text: str | None) -> str:
+    """The response as requests-cache's JSON document (what _response reads back), its JSON
+    body under `_decoded_content`. A body the caller has parsed already (`json_text`) goes in
+    as received: not parsed again and dumped again, most of a stored answer's cost."""
+    if json_text is None or not is_json_content_type(response.headers.get("Content-Type", "")):
+        return json.dumps(_JSON_STAGE.dumps(response))
+    content, response._content = response._content, b""
+    try:
+        document = _JSON_STAGE.dumps(response)
+    finally:
+        response._content = content
+    document.pop("_content", None)
+    document.pop("_decoded_content", None)
+    return f'{json.dumps(document)[:-1]}, "_decoded_content": {json_text}}}'
+
+
+def redact_response(response: CachedResponse, ignored_parameters: Iterable[str]) -> None:
+    """requests-cache's redaction of a response about to be stored, in the same stored form
+    (an ignored parameter's or header's value replaced by REDACTED), without normalising a URL
+    that holds none of them: that took a fifth of storing an answer."""
+    ignored = set(ignored_parameters)
+    response.url = _redacted_url(response.url, ignored)
+    response.request.url = _redacted_url(response.request.url, ignored)
+    response.headers = CaseInsensitiveDict(filter_sort_dict(response.headers, ignored))
+    request_headers = filter_sort_dict(response.request.headers, ignored)
+    response.request.headers = CaseInsensitiveDict(request_headers)
+    if response.request.body:
+        response.request.body = normalize_body(response.request, ignored)
+
+
+def _redacted_url(url: str, ignored: set[str]) -> str:
+    query = urlsplit(url).query
+    if query and any(f"{name}=" in query for name in ignored):
+        return filter_url(url, ignored)
+    return url
+
+
 class ApiCacheStorage(BaseStorage[str, CachedResponse]):
     """requests-cache storage on the `api_cache` table, for one upstream API."""
 
@@ -167,15 +208,19 @@ class ApiCacheStorage(BaseStorage[str, CachedResponse]):
         return (None if data is None else _response(data)), breaker
 
     def __setitem__(self, key: str, response: CachedResponse) -> None:
-        # One statement, whether the key is new or stored (a refresh starts its hits anew);
-        # inside writes_together(), one for every response of the block.
+        self.put(key, response)
+
+    def put(self, key: str, response: CachedResponse, json_text: str | None = None) -> None:
+        """Store a response under `key`: one statement, whether the key is new or stored (a
+        refresh starts its hits anew); inside writes_together(), one for every response of the
+        block. `json_text`: the body, already parsed as JSON by the caller, stored as it is."""
         parts = urlsplit(response.request.url or response.url)
         row = (
             key,
             self.api_source,
             parts.path[:500],
             json.dumps(dict(parse_qsl(parts.query))),
-            json.dumps(_JSON_STAGE.dumps(response)),
+            _document(response, json_text),
             response.status_code,
             response.expires or datetime.now(UTC),
         )
@@ -207,10 +252,43 @@ class ApiCacheStorage(BaseStorage[str, CachedResponse]):
 class ApiCacheBackend(BaseCache):
     """requests-cache backend whose responses live in `api_cache`."""
 
+    responses: ApiCacheStorage
+
     def __init__(self, api_source: str) -> None:
         super().__init__(cache_name=api_source)
         self.responses = ApiCacheStorage(api_source)
         # self.redirects stays the base's in-memory dict: we never follow redirects to remember
+
+    def save_response(
+        self,
+        response: Response,
+        cache_key: str | None = None,
+        expires: datetime | None = None,
+        *,
+        json_text: str | None = None,
+    ) -> None:
+        """requests-cache's save (redacted the same way, read back the same way), with the
+        body already parsed as JSON passed as `json_text` stored as received."""
+        key = cache_key or self.create_key(response.request)
+        cached = CachedResponse.from_response(response, expires=expires)
+        redact_response(cached, self._settings.ignored_parameters or ())
+        self.responses.put(key, cached, json_text)
+
+
+def save_response(
+    cache: BaseCache,
+    response: Response,
+    key: str,
+    expires: datetime,
+    *,
+    json_text: str | None = None,
+) -> None:
+    """Store a response in any of our caches; `json_text`: its body, parsed as JSON by the
+    caller (the `api_cache` table then stores it without parsing it again)."""
+    if isinstance(cache, ApiCacheBackend):
+        cache.save_response(response, key, expires, json_text=json_text)
+    else:
+        cache.save_response(response, key, expires)
 
 
 _caches: dict[str, BaseCache] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -16,6 +17,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from requests_cache.backends.redis import RedisCache
+from requests_cache.cache_keys import redact_response
+from requests_cache.models.response import CachedResponse
 
 from enrichment import metrics
 from enrichment.models import ApiCache, RateLimitState
@@ -55,6 +58,40 @@ def test_cache_rows_hold_readable_json() -> None:
     data = ApiCache.objects.get().response_data
     assert data is not None
     assert data["_decoded_content"] == {"id": 1, "title": "Strobe"}
+
+
+@responses.activate
+def test_a_stored_answer_is_the_document_requests_cache_would_store() -> None:
+    """The body goes in as received (not parsed and dumped again) and the redaction is our own
+    lighter one: the row must still be requests-cache's document, read back the same."""
+    body = {"id": 1, "title": "Strobe \u00e9", "bpm": 128.0, "tags": [None, True, {"a": []}]}
+    responses.get(URL, json=body)
+    source = EchoSource()
+    assert source.lookup("a") == body
+    row = ApiCache.objects.get()
+    sent = responses.calls[0].response
+    theirs = redact_response(
+        CachedResponse.from_response(sent, expires=row.expires_at),
+        source.cache._settings.ignored_parameters,
+    )
+    expected = json.loads(json.dumps(cache._JSON_STAGE.dumps(theirs)))
+    ours = dict(row.response_data)
+    assert {k: v for k, v in ours.items() if k != "created_at"} == {
+        k: v for k, v in expected.items() if k != "created_at"
+    }
+    assert ours["request"]["headers"]["Authorization"] == "REDACTED"
+    assert "very-secret" not in json.dumps(ours)
+    again = EchoSource().lookup("a")  # read back from the row
+    assert again == body and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_json_body_labelled_text_is_stored_as_text_as_requests_cache_stores_it() -> None:
+    responses.get(URL, body='{"id": 1}', content_type="text/plain")
+    assert EchoSource().lookup("a") == {"id": 1}
+    assert ApiCache.objects.get().response_data["_decoded_content"] == '{"id": 1}'
+    assert EchoSource().lookup("a") == {"id": 1}
+    assert len(responses.calls) == 1
 
 
 @responses.activate
