@@ -13,7 +13,6 @@ import json
 import logging
 import uuid
 
-from asgiref.sync import sync_to_async
 from django.db import (
     InterfaceError,
     OperationalError,
@@ -31,6 +30,7 @@ from enrichment.tasks import (
     TransientEnrichmentFailure,
     TransientRetry,
     _enrichment_executor,
+    in_pool,
     lock_waiting,
     wait_for_database,
 )
@@ -59,7 +59,7 @@ async def enrich_track_source(
             if not result.transient:
                 return str(result.status)
             retry_after = result.retry_after
-    if await sync_to_async(_queued)(track_id, source):
+    if await in_pool(_queued, track_id, source):
         return "retry left to the queued job"
     raise TransientEnrichmentFailure(track_id, retry_after)
 

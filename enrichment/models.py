@@ -254,6 +254,14 @@ class Track(models.Model):
                 identifier_index(name)
                 for name in ("spotify_id", "musicbrainz_id", "discogs_id", "deezer_id", "tidal_id")
             ),
+            # MusicBrainz ISRC batches (sources/batching.py): the tracks with an ISRC it has not
+            # resolved, walked in ISRC order from the asking track's. Without it, finding a
+            # batch's companions read every waiting track (~500 index look-ups per call at 1000).
+            models.Index(
+                fields=["isrc"],
+                name="track_isrc_unresolved_idx",
+                condition=Q(isrc__isnull=False, musicbrainz_id__isnull=True),
+            ),
             # Harmonically compatible tracks (enrichment/compatible.py): key, BPM and energy ranges.
             models.Index(
                 fields=["camelot_key", "bpm", "energy"],

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from enrichment import metrics, pacing, track_metadata, track_rows
@@ -84,23 +84,23 @@ def enabled_providers() -> list[str]:
 
 def claim(track_id: uuid.UUID | str) -> bool:
     """Mark the track in_progress unless another worker holds a fresh claim on it."""
-    if _claim(track_id):
-        return True
-    # Nothing updated: the claim is taken, or the track has no status row yet (one statement
-    # in the common case, a row made at import; two more only for a track without one).
+    return claimed(track_id) is not None
+
+
+def claimed(track_id: uuid.UUID | str) -> Track | None:
+    """Claim the track (see `claim`) and read it with its status row: one statement in the
+    common case, a row made at import; two more only for a track without one. None when
+    the claim is taken."""
+    track = _claim(track_id)
+    if track is not None:
+        return track
     _, created = EnrichmentStatus.objects.get_or_create(track_id=track_id)
-    return created and _claim(track_id)
+    return _claim(track_id) if created else None
 
 
-def _claim(track_id: uuid.UUID | str) -> bool:
+def _claim(track_id: uuid.UUID | str) -> Track | None:
     now = timezone.now()
-    stale = claim_cutoff(now)
-    claimed = (
-        EnrichmentStatus.objects.filter(track_id=track_id)
-        .filter(~Q(status=Status.IN_PROGRESS) | Q(claimed_at__lt=stale))
-        .update(status=Status.IN_PROGRESS, claimed_at=now, last_attempt=now)
-    )
-    return claimed == 1
+    return track_rows.claim(track_id, status=Status.IN_PROGRESS, now=now, stale=claim_cutoff(now))
 
 
 def enrich(
@@ -116,10 +116,10 @@ def _enrich(
     track_id: uuid.UUID | str, force_refresh: bool, follow_ups: FollowUps | None
 ) -> EnrichmentResult:
     started = time.monotonic()
-    if not claim(track_id):
+    track = claimed(track_id)
+    if track is None:
         return EnrichmentResult(str(track_id), Status.IN_PROGRESS, claimed=False)
     try:
-        track = track_rows.load(track_id)
         attempt = attempt_for(track, force_refresh, split=follow_ups is not None)
         run_all(attempt)
         attempt.hand_over_failures()

@@ -13,8 +13,9 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -47,6 +48,7 @@ MAINTENANCE_PRIORITY = 100
 # curators' 10 are at or below it.
 WAITED_FOR_ABOVE = 10
 TASK_NAME = "enrichment.enrich_track"
+T = TypeVar("T")
 
 
 class TransientEnrichmentFailure(Exception):
@@ -119,6 +121,22 @@ def run_enrichment(
         close_old_connections()
 
 
+async def in_pool(func: Callable[..., T], *args: Any) -> T:
+    """func(*args) in an enrichment pool thread, that thread's connection checked before and
+    closed after if old or broken (these tasks skip Procrastinate's per-job Django cleanup:
+    enrichment.queue_connector.OWN_CONNECTIONS)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_enrichment_executor(), _with_checked_connection, func, *args)
+
+
+def _with_checked_connection(func: Callable[..., T], *args: Any) -> T:
+    close_old_connections()
+    try:
+        return func(*args)
+    finally:
+        close_old_connections()
+
+
 # Bounded well below the ~30 s in which a worker gives up on a lost database: the worker
 # waits for its running jobs before it exits (and run_workers restarts it).
 DATABASE_WAIT_SECONDS = 10.0
@@ -155,7 +173,7 @@ async def enrich_track(context: JobContext, track_id: str, force_refresh: bool =
         retry_after = result.retry_after
     # A newer job for this track is already queued: it will do the retry (retrying this one
     # too would clash with it on the queueing lock and leave this job stuck in "doing").
-    if await sync_to_async(already_queued)(track_id):
+    if await in_pool(already_queued, track_id):
         return "retry left to the queued job"
     raise TransientEnrichmentFailure(track_id, retry_after)
 

@@ -1,6 +1,7 @@
-"""A track and its status row in one plain SELECT, built into model instances.
+"""A track and its status row in one plain statement, built into model instances.
 
-An attempt reads its track twice (to plan, then locked, to merge). Through the ORM each read
+An attempt claims its track and reads it (`claim`: one UPDATE ... RETURNING joined to the
+track), then reads it again locked, to merge (`load`). Through the ORM each read
 compiled a select_related query, a tenth of an attempt's CPU time; this statement is built
 once per process and its values go through the same converters the ORM applies.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -32,11 +34,34 @@ def load(track_id: uuid.UUID | str, *, lock: bool = False) -> Track:
         missing = EnrichmentStatus if lock else Track
         raise missing.DoesNotExist(f"no {missing._meta.db_table} row for track {track_id}")
     width = len(_fields(Track))
+    if row[width] is None:  # no status row (the LEFT JOIN's NULLs)
+        track: Track = _instance(Track, row[:width])
+        return track
+    return _track_with_status(row)
+
+
+def claim(
+    track_id: uuid.UUID | str, *, status: str, now: datetime, stale: datetime
+) -> Track | None:
+    """Set the track's status row to `status` (claimed now) unless it already is and was
+    claimed at or after `stale`; the track with that updated row in place, or None when
+    nothing was claimed (the claim is held, or there is no status row)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(), {"id": _uuid(track_id), "status": status, "now": now, "stale": stale}
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return _track_with_status(row)
+
+
+def _track_with_status(row: tuple[Any, ...]) -> Track:
+    width = len(_fields(Track))
     track: Track = _instance(Track, row[:width])
-    if row[width] is not None:  # the status row's primary key: it exists
-        status = _instance(EnrichmentStatus, row[width:])
-        track._state.fields_cache["enrichment_status"] = status
-        status._state.fields_cache["track"] = track
+    status = _instance(EnrichmentStatus, row[width:])
+    track._state.fields_cache["enrichment_status"] = status
+    status._state.fields_cache["track"] = track
     return track
 
 
@@ -82,3 +107,23 @@ def _sql(lock: bool) -> str:
         f' WHERE t."{Track._meta.pk.column}" = %s'
     )
     return sql + (" FOR UPDATE OF t, s" if lock else "")
+
+
+@functools.cache
+def _claim_sql() -> str:
+    tracks, statuses = Track._meta.db_table, EnrichmentStatus._meta.db_table
+    column = {name: EnrichmentStatus._meta.get_field(name).column for name in CLAIM_FIELDS}
+    track_id, pk = column["track"], Track._meta.pk.column
+    columns = [f't."{f.column}"' for f in _fields(Track)]
+    columns += [f'c."{f.column}"' for f in _fields(EnrichmentStatus)]
+    return (
+        f'WITH c AS (UPDATE "{statuses}" SET "{column["status"]}" = %(status)s,'
+        f' "{column["claimed_at"]}" = %(now)s, "{column["last_attempt"]}" = %(now)s'
+        f' WHERE "{track_id}" = %(id)s'
+        f' AND ("{column["status"]}" <> %(status)s OR "{column["claimed_at"]}" < %(stale)s)'
+        " RETURNING *)"
+        f' SELECT {", ".join(columns)} FROM c JOIN "{tracks}" AS t ON t."{pk}" = c."{track_id}"'
+    )
+
+
+CLAIM_FIELDS = ("track", "status", "claimed_at", "last_attempt")

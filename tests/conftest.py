@@ -10,8 +10,15 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from enrichment import attempt_reports, lookups, pipeline
 from enrichment.api import waiting
 from enrichment.attempt_reports import AttemptReport
+from enrichment.sources import spotify
 from tests import fakes as f
 from tests.factories import make_track
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_spotify_flag() -> None:
+    """Each test reads the shared audio-features flag afresh (its cache starts empty)."""
+    spotify.forget_features_flag()
 
 
 @pytest.fixture

@@ -63,3 +63,31 @@ def test_the_locked_read_holds_both_rows_until_the_transaction_ends() -> None:
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         track_rows.load(track.pk, lock=True)
     assert any("FOR UPDATE OF t, s" in q["sql"] for q in queries)
+
+
+def test_a_claim_sets_the_status_and_reads_both_rows_in_one_statement() -> None:
+    track = make_track(bpm=124.0)
+    EnrichmentStatus.objects.filter(track=track).update(status="failed", retry_count=2)
+    now = datetime.datetime.now(datetime.UTC)
+    stale = now - datetime.timedelta(minutes=30)
+    with CaptureQueriesContext(connection) as queries:
+        claimed = track_rows.claim(track.pk, status="in_progress", now=now, stale=stale)
+        assert claimed is not None
+        status = claimed.enrichment_status
+    assert len(queries) == 1
+    stored = Track.objects.select_related("enrichment_status").get(pk=track.pk)
+    assert fields_of(claimed) == fields_of(stored)
+    assert fields_of(status) == fields_of(stored.enrichment_status)
+    assert (status.status, status.claimed_at, status.last_attempt) == ("in_progress", now, now)
+    assert status.retry_count == 2
+    # Held: a second claim takes nothing; once the claim is older than `stale`, it does.
+    assert track_rows.claim(track.pk, status="in_progress", now=now, stale=stale) is None
+    later = now + datetime.timedelta(hours=1)
+    assert track_rows.claim(track.pk, status="in_progress", now=later, stale=later) is not None
+
+
+def test_nothing_is_claimed_without_a_status_row_or_a_track() -> None:
+    now = datetime.datetime.now(datetime.UTC)
+    track = make_track(status=None)
+    assert track_rows.claim(track.pk, status="in_progress", now=now, stale=now) is None
+    assert track_rows.claim(uuid.uuid4(), status="in_progress", now=now, stale=now) is None

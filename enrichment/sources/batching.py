@@ -28,18 +28,24 @@ if TYPE_CHECKING:
 
 # Other tracks whose ISRC is known, whose identifier from this provider is not, that are waiting
 # (pending or being enriched) and that this provider has not answered yet. The ISRC index is
-# walked from the asking track's ISRC on, so concurrent attempts ask for different neighbours.
+# walked from the asking track's ISRC on, so concurrent attempts ask for different neighbours;
+# the walk reads at most `scan` unresolved tracks (tracks.track_isrc_unresolved_idx for
+# MusicBrainz), waiting or not, so its cost never grows with the catalogue or the queue.
 _WAITING = """
 SELECT track.isrc
-  FROM tracks AS track
+  FROM (SELECT id, isrc
+          FROM tracks
+         WHERE isrc > %(after)s AND {id_column} IS NULL
+         ORDER BY isrc
+         LIMIT %(scan)s) AS track
   JOIN enrichment_status AS status ON status.track_id = track.id
- WHERE track.isrc > %(after)s
-   AND track.{id_column} IS NULL
-   AND status.status IN ('pending', 'in_progress')
+ WHERE status.status IN ('pending', 'in_progress')
    AND NOT (status.source_outcomes ? %(provider)s)
  ORDER BY track.isrc
  LIMIT %(limit)s
 """
+# Unresolved tracks read per batch, for each companion wanted.
+SCAN_PER_COMPANION = 10
 
 
 @contextlib.contextmanager
@@ -68,7 +74,12 @@ def waiting_isrcs(provider: str, id_column: str, after: str, limit: int) -> list
     with connection.cursor() as cursor:
         cursor.execute(
             _WAITING.format(id_column=id_column),
-            {"after": after, "provider": provider, "limit": limit},
+            {
+                "after": after,
+                "provider": provider,
+                "limit": limit,
+                "scan": limit * SCAN_PER_COMPANION,
+            },
         )
         return [row[0] for row in cursor.fetchall()]
 

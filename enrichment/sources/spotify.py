@@ -8,6 +8,8 @@ through Django's database cache) so the pipeline falls back to ReccoBeats withou
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -47,6 +49,10 @@ MAX_SEARCH_LIMIT = 10  # development-mode apps get at most 10 search items (2026
 MAX_FEATURE_IDS = 100
 FEATURES_UNAVAILABLE_KEY = "sources:spotify:audio-features-unavailable"
 FEATURES_UNAVAILABLE_FOR = timedelta(hours=24)
+# A process reads the shared flag at most this often (seconds), not once per track. Another
+# process's discovery reaches it within this time; meanwhile its own calls get the same 403,
+# and with it the same outcome (and the flag set here at once).
+FEATURES_FLAG_RECHECK = 30.0
 
 
 @dataclass(frozen=True)
@@ -187,14 +193,12 @@ class SpotifySource(ClientCredentialsSource):
             return [parse_track(item) for item in dicts(page, "items", required=True)]
 
     def _features(self, path: str, params: dict[str, str | int]) -> Any | None:
-        if django_cache.get(FEATURES_UNAVAILABLE_KEY):
+        if _features_flag.unavailable():
             raise CapabilityUnavailable(self.name, "audio features are not available to this app")
         try:
             return self.authorised_get(path, params, endpoint="audio-features", ttl=FEATURES_TTL)
         except CapabilityUnavailable:
-            django_cache.set(
-                FEATURES_UNAVAILABLE_KEY, True, FEATURES_UNAVAILABLE_FOR.total_seconds()
-            )
+            _features_flag.mark_unavailable()
             raise
 
     # --- error refinements -------------------------------------------------------------------
@@ -219,3 +223,35 @@ def audio_features_step(attempt: Attempt, provider: Provider) -> Outcome:
     if features is None:
         return Outcome("not_found")
     return attempt.accept(provider.name, features, attempt.confidence_of(provider.api))
+
+
+class _FeaturesFlag:
+    """The shared "audio features unavailable to this app" flag (in the default cache, every
+    process's), read at most every FEATURES_FLAG_RECHECK seconds by this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.forget()
+
+    def unavailable(self) -> bool:
+        with self._lock:
+            if time.monotonic() - self._read_at < FEATURES_FLAG_RECHECK:
+                return self._value
+        value = bool(django_cache.get(FEATURES_UNAVAILABLE_KEY))
+        with self._lock:
+            self._value, self._read_at = value, time.monotonic()
+        return value
+
+    def mark_unavailable(self) -> None:
+        django_cache.set(FEATURES_UNAVAILABLE_KEY, True, FEATURES_UNAVAILABLE_FOR.total_seconds())
+        with self._lock:
+            self._value, self._read_at = True, time.monotonic()
+
+    def forget(self) -> None:
+        """Read the shared flag afresh next time (tests clear the cache between tests)."""
+        with self._lock:
+            self._value, self._read_at = False, float("-inf")
+
+
+_features_flag = _FeaturesFlag()
+forget_features_flag = _features_flag.forget

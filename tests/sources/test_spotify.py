@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 import responses
 from django.core.cache import cache as django_cache
 
+from enrichment.sources import spotify
 from enrichment.sources.errors import (
     CapabilityUnavailable,
     ConfigurationError,
@@ -236,6 +238,25 @@ def test_a_403_on_audio_features_marks_them_unavailable_and_stops_asking(http: A
     with pytest.raises(CapabilityUnavailable):
         SpotifySource().audio_features_batch([TRACK_ID])
     assert len(calls_to(http, f"{API}/audio-features")) == 1
+
+
+def test_the_shared_flag_is_read_once_per_recheck_period(
+    http: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http.get(f"{API}/audio-features/{TRACK_ID}", json=payload("spotify", "audio_features"))
+    reads: list[str] = []
+    real_get = django_cache.get
+    monkeypatch.setattr(django_cache, "get", lambda key, *a: reads.append(key) or real_get(key, *a))
+    SpotifySource().audio_features(TRACK_ID)
+    SpotifySource().audio_features(TRACK_ID)
+    assert reads.count(FEATURES_UNAVAILABLE_KEY) == 1
+    # Another process found them unavailable: this one learns it at its next recheck.
+    django_cache.set(FEATURES_UNAVAILABLE_KEY, True)
+    clock = time.monotonic() + spotify.FEATURES_FLAG_RECHECK + 1
+    monkeypatch.setattr(spotify.time, "monotonic", lambda: clock)
+    with pytest.raises(CapabilityUnavailable):
+        SpotifySource().audio_features("4uLU6hMCjMI75M1A2tKUQC")
+    assert reads.count(FEATURES_UNAVAILABLE_KEY) == 2
 
 
 def test_a_403_elsewhere_stays_a_configuration_error(http: Any) -> None:
