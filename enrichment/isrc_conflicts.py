@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
 
 from enrichment import track_metadata
 from enrichment.models import Track
@@ -60,25 +60,33 @@ def without_held_identifiers(
     return changes
 
 
+# The other tracks holding a new ISRC or Spotify id (a column not changed is matched against
+# NULL: nothing), by pk. Plain SQL: through the ORM, building this query was a twentieth of an
+# attempt's CPU time.
+_HOLDERS = f"""
+SELECT id, artist_name, title, isrc, spotify_id
+  FROM {Track._meta.db_table}
+ WHERE (isrc = %(isrc)s OR spotify_id = %(spotify_id)s) AND id <> %(id)s
+ ORDER BY id
+"""
+
+
 def _first_holders(track: Track, changes: dict[str, Any]) -> dict[str, tuple[Any, str, str]]:
     """Per identifier column changed, the first other track (by pk) holding the new value:
     (pk, artist, title). One query for both columns."""
     wanted = {name: changes[name] for name in ("isrc", "spotify_id") if changes.get(name)}
     if not wanted:
         return {}
-    holding = Q()
-    for name, value in wanted.items():
-        holding |= Q(**{name: value})
-    rows = (
-        Track.objects.filter(holding)
-        .exclude(pk=track.pk)
-        .order_by("pk")
-        .values_list("pk", "artist_name", "title", *wanted)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _HOLDERS,
+            {"isrc": wanted.get("isrc"), "spotify_id": wanted.get("spotify_id"), "id": track.pk},
+        )
+        rows = cursor.fetchall()
     first: dict[str, tuple[Any, str, str]] = {}
-    for pk, artist, title, *values in rows:
-        for name, value in zip(wanted, values, strict=True):
-            if value == wanted[name]:
+    for pk, artist, title, isrc, spotify_id in rows:
+        for name, value in (("isrc", isrc), ("spotify_id", spotify_id)):
+            if name in wanted and value == wanted[name]:
                 first.setdefault(name, (pk, artist, title))
     return first
 
