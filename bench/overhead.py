@@ -154,7 +154,7 @@ def side_by_side(args: argparse.Namespace, sandbox: Sandbox) -> dict[str, list[d
                 say(f"round {number + 1}: baseline ({directory.name})")
                 runs["baseline"].append(baseline.run_end_to_end(directory, *numbers))
             say(f"round {number + 1}: ours")
-            runs["ours"].append(end_to_end(sandbox, *numbers, **same))
+            runs["ours"].append(end_to_end(sandbox, tracks, processes, concurrency, **same))
             say(f"round {number + 1}: ours, the slow sources always in follow-up jobs")
             runs["follow_ups"].append(
                 end_to_end(sandbox, tracks, processes, concurrency, **same, **FOLLOW_UPS)

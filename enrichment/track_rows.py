@@ -112,7 +112,7 @@ def _sql(lock: bool) -> str:
 @functools.cache
 def _claim_sql() -> str:
     tracks, statuses = Track._meta.db_table, EnrichmentStatus._meta.db_table
-    column = {name: EnrichmentStatus._meta.get_field(name).column for name in CLAIM_FIELDS}
+    column = {name: _column(EnrichmentStatus, name) for name in CLAIM_FIELDS}
     track_id, pk = column["track"], Track._meta.pk.column
     columns = [f't."{f.column}"' for f in _fields(Track)]
     columns += [f'c."{f.column}"' for f in _fields(EnrichmentStatus)]
@@ -127,3 +127,10 @@ def _claim_sql() -> str:
 
 
 CLAIM_FIELDS = ("track", "status", "claimed_at", "last_attempt")
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return str(field.column)

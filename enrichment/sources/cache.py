@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from hashlib import blake2b
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
@@ -165,11 +165,11 @@ def _document(
         "reason": response.reason,
         "elapsed": response.elapsed.total_seconds() or None,
         "expires": expires.isoformat(),
-        "headers": filter_sort_dict(response.headers, ignored),
+        "headers": filter_sort_dict(_text(response.headers), ignored),
         "request": {
             "url": _redacted_url(request.url or "", ignored),
             "method": request.method,
-            "headers": filter_sort_dict(request.headers, ignored),
+            "headers": filter_sort_dict(_text(request.headers), ignored),
         },
         "encoding": response.encoding,
         "created_at": datetime.now(UTC).isoformat(),
@@ -177,6 +177,11 @@ def _document(
     }
     written = json.dumps({name: value for name, value in document.items() if value is not None})
     return f'{written[:-1]}, "_decoded_content": {json_text}}}'
+
+
+def _text(headers: Mapping[str, Any]) -> Mapping[str, str]:
+    """Headers as requests-cache's redaction types them (our values are text already)."""
+    return cast(Mapping[str, str], headers)
 
 
 def redact_response(response: CachedResponse, ignored: set[str]) -> None:

@@ -231,7 +231,8 @@ class _FeaturesFlag:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.forget()
+        self._value = False
+        self._read_at = float("-inf")
 
     def unavailable(self) -> bool:
         with self._lock:

@@ -70,11 +70,13 @@ def test_a_stored_answer_is_the_document_requests_cache_would_store() -> None:
     assert source.lookup("a") == body
     row = ApiCache.objects.get()
     sent = responses.calls[0].response
+    assert isinstance(sent, requests.Response)
     theirs = redact_response(
         CachedResponse.from_response(sent, expires=row.expires_at),
         source.cache._settings.ignored_parameters,
     )
     expected = json.loads(json.dumps(cache._JSON_STAGE.dumps(theirs)))
+    assert row.response_data is not None
     ours = dict(row.response_data)
     assert {k: v for k, v in ours.items() if k != "created_at"} == {
         k: v for k, v in expected.items() if k != "created_at"
@@ -89,7 +91,8 @@ def test_a_stored_answer_is_the_document_requests_cache_would_store() -> None:
 def test_a_json_body_labelled_text_is_stored_as_text_as_requests_cache_stores_it() -> None:
     responses.get(URL, body='{"id": 1}', content_type="text/plain")
     assert EchoSource().lookup("a") == {"id": 1}
-    assert ApiCache.objects.get().response_data["_decoded_content"] == '{"id": 1}'
+    stored = ApiCache.objects.get().response_data
+    assert stored is not None and stored["_decoded_content"] == '{"id": 1}'
     assert EchoSource().lookup("a") == {"id": 1}
     assert len(responses.calls) == 1
 

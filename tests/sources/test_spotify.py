@@ -246,7 +246,12 @@ def test_the_shared_flag_is_read_once_per_recheck_period(
     http.get(f"{API}/audio-features/{TRACK_ID}", json=payload("spotify", "audio_features"))
     reads: list[str] = []
     real_get = django_cache.get
-    monkeypatch.setattr(django_cache, "get", lambda key, *a: reads.append(key) or real_get(key, *a))
+
+    def counted_get(key: str, *args: Any) -> Any:
+        reads.append(key)
+        return real_get(key, *args)
+
+    monkeypatch.setattr(django_cache, "get", counted_get)
     SpotifySource().audio_features(TRACK_ID)
     SpotifySource().audio_features(TRACK_ID)
     assert reads.count(FEATURES_UNAVAILABLE_KEY) == 1
