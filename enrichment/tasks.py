@@ -305,16 +305,12 @@ _WAITING = {
     True: "job.queueing_lock LIKE 'enrich:%%' AND cardinality(%s::text[]) > 0",
 }
 # (scan the waiting jobs?, count the jobs added?) -> the statement.
-_DEFER_MANY = {
-    (scan, counted): (
-        f"WITH added AS ({_DEFER_TEMPLATE.format(waiting=_WAITING[scan]).strip()})"
-        " SELECT count(*) FROM added"
-        if counted
-        else _DEFER_TEMPLATE.format(waiting=_WAITING[scan])
+_DEFER_MANY: dict[tuple[bool, bool], str] = {}
+for _scan, _waiting in _WAITING.items():
+    _DEFER_MANY[_scan, False] = _DEFER_TEMPLATE.format(waiting=_waiting)
+    _DEFER_MANY[_scan, True] = (
+        f"WITH added AS ({_DEFER_MANY[_scan, False].strip()}) SELECT count(*) FROM added"
     )
-    for scan in (False, True)
-    for counted in (False, True)
-}
 
 
 def enqueue_due(limit: int) -> int:

@@ -139,14 +139,19 @@ def _response(data: Any) -> CachedResponse:
 
 
 def _document(
-    response: Response, expires: datetime, ignored: set[str], json_text: str | None
+    response: Response,
+    request_url: str,
+    expires: datetime,
+    ignored: set[str],
+    json_text: str | None,
 ) -> str:
     """The response as requests-cache's JSON document (what _response reads back), redacted
     the way requests-cache redacts it (an ignored parameter's or header's value replaced by
-    REDACTED). The common answer (a GET, no redirect, no cookie, a body the caller has parsed
-    as JSON: `json_text`) is written directly, its body as received: through CachedResponse,
-    cattrs and a second parse and dump of the body, storing an answer cost a tenth of an
-    attempt. Anything else goes the requests-cache way."""
+    REDACTED; `request_url` is the request's URL so redacted). The common answer (a GET, no
+    redirect, no cookie, a body the caller has parsed as JSON: `json_text`) is written
+    directly, its body as received: through CachedResponse, cattrs and a second parse and dump
+    of the body, storing an answer cost a tenth of an attempt. Anything else goes the
+    requests-cache way."""
     request = response.request
     plain = (
         json_text is not None
@@ -167,7 +172,7 @@ def _document(
         "expires": expires.isoformat(),
         "headers": filter_sort_dict(_text(response.headers), ignored),
         "request": {
-            "url": _redacted_url(request.url or "", ignored),
+            "url": request_url,
             "method": request.method,
             "headers": filter_sort_dict(_text(request.headers), ignored),
         },
@@ -302,8 +307,8 @@ class ApiCacheBackend(BaseCache):
         key = cache_key or self.create_key(response.request)
         expires = expires or datetime.now(UTC)
         ignored = set(self._settings.ignored_parameters or ())
-        document = _document(response, expires, ignored, json_text)
         url = _redacted_url(response.request.url or response.url, ignored)
+        document = _document(response, url, expires, ignored, json_text)
         self.responses.put(key, url, response.status_code, expires, document)
 
 
